@@ -1,0 +1,3 @@
+from dnssync.cli.main import main
+
+raise SystemExit(main())

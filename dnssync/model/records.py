@@ -1,0 +1,306 @@
+"""Record types, record data and RRsets as immutable typed values.
+
+Each record-data class parses and validates in one place and renders canonical
+presentation text, so two values compare equal exactly when DNS would treat them as the
+same data (IPv6 compressed, names lower-case, TXT exact).
+"""
+
+from __future__ import annotations
+
+import enum
+import ipaddress
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import ClassVar, Union
+
+from dnssync.errors import InvalidRecordError
+from dnssync.model.names import DomainName
+
+MAX_TTL = 2147483647
+TXT_CHUNK = 255
+
+
+class RecordType(enum.Enum):
+    A = "A"
+    AAAA = "AAAA"
+    CNAME = "CNAME"
+    SRV = "SRV"
+    TXT = "TXT"
+
+    @property
+    def lower(self) -> str:
+        return self.value.lower()
+
+    @classmethod
+    def parse(cls, raw: str) -> RecordType:
+        try:
+            return cls(raw.upper())
+        except ValueError:
+            raise InvalidRecordError(f"unsupported record type {raw!r}") from None
+
+
+# Record types dnssync computes and owns; TXT appears only as ownership metadata.
+MANAGED_TYPES: tuple[RecordType, ...] = (
+    RecordType.A,
+    RecordType.AAAA,
+    RecordType.CNAME,
+    RecordType.SRV,
+)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class IPv4:
+    address: ipaddress.IPv4Address
+
+    rtype: ClassVar[RecordType] = RecordType.A
+
+    @classmethod
+    def parse(cls, raw: str) -> IPv4:
+        try:
+            return cls(ipaddress.IPv4Address(raw.strip()))
+        except ValueError:
+            raise InvalidRecordError(f"{raw!r} is not an IPv4 address") from None
+
+    def to_text(self) -> str:
+        return str(self.address)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class IPv6:
+    address: ipaddress.IPv6Address
+
+    rtype: ClassVar[RecordType] = RecordType.AAAA
+
+    @classmethod
+    def parse(cls, raw: str) -> IPv6:
+        try:
+            return cls(ipaddress.IPv6Address(raw.strip()))
+        except ValueError:
+            raise InvalidRecordError(f"{raw!r} is not an IPv6 address") from None
+
+    def to_text(self) -> str:
+        return self.address.compressed
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Alias:
+    """A provider alias (Route53 ALIAS) standing in for A/AAAA data at a zone apex.
+
+    ``hosted_zone_id`` is the target's canonical hosted zone (an AWS LB's), filled in by
+    the provider when it is not known from the source.
+    """
+
+    target: DomainName
+    hosted_zone_id: str | None = None
+    evaluate_target_health: bool = False
+
+    def to_text(self) -> str:
+        return f"ALIAS {self.target.fqdn}"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class CanonicalName:
+    target: DomainName
+
+    rtype: ClassVar[RecordType] = RecordType.CNAME
+
+    @classmethod
+    def parse(cls, raw: str) -> CanonicalName:
+        return cls(DomainName.parse(raw))
+
+    def to_text(self) -> str:
+        return self.target.fqdn
+
+
+def _uint16(value: int, what: str) -> int:
+    if not 0 <= value <= 65535:
+        raise InvalidRecordError(f"SRV {what} {value} is outside 0..65535")
+    return value
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Service:
+    """SRV record data (RFC 2782)."""
+
+    priority: int
+    weight: int
+    port: int
+    target: DomainName
+
+    rtype: ClassVar[RecordType] = RecordType.SRV
+
+    def __post_init__(self) -> None:
+        _uint16(self.priority, "priority")
+        _uint16(self.weight, "weight")
+        _uint16(self.port, "port")
+
+    @classmethod
+    def parse(cls, raw: str) -> Service:
+        parts = raw.split()
+        if len(parts) != 4:
+            raise InvalidRecordError(f"SRV data {raw!r} is not 'priority weight port target'")
+        try:
+            priority, weight, port = (int(p) for p in parts[:3])
+        except ValueError:
+            raise InvalidRecordError(f"SRV data {raw!r} has a non-integer field") from None
+        return cls(priority, weight, port, DomainName.parse(parts[3]))
+
+    def to_text(self) -> str:
+        return f"{self.priority} {self.weight} {self.port} {self.target.fqdn}"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Text:
+    """TXT data as one logical string; providers split it into 255-octet chunks."""
+
+    text: str
+
+    rtype: ClassVar[RecordType] = RecordType.TXT
+
+    def __post_init__(self) -> None:
+        if not self.text.isascii():
+            raise InvalidRecordError("TXT data must be ASCII")
+
+    @classmethod
+    def from_chunks(cls, chunks: Iterable[str | bytes]) -> Text:
+        return cls("".join(c.decode("ascii") if isinstance(c, bytes) else c for c in chunks))
+
+    @classmethod
+    def parse(cls, raw: str) -> Text:
+        """Parse presentation text: one or more quoted strings, or a bare word."""
+        raw = raw.strip()
+        if not raw.startswith('"'):
+            return cls(raw)
+        chunks: list[str] = []
+        index = 0
+        while index < len(raw):
+            if raw[index].isspace():
+                index += 1
+                continue
+            if raw[index] != '"':
+                raise InvalidRecordError(f"TXT data {raw!r} is not a list of quoted strings")
+            index += 1
+            chunk: list[str] = []
+            while index < len(raw) and raw[index] != '"':
+                if raw[index] == "\\" and index + 1 < len(raw):
+                    index += 1
+                chunk.append(raw[index])
+                index += 1
+            if index >= len(raw):
+                raise InvalidRecordError(f"TXT data {raw!r} has an unterminated string")
+            index += 1
+            chunks.append("".join(chunk))
+        return cls("".join(chunks))
+
+    def chunks(self) -> tuple[str, ...]:
+        if not self.text:
+            return ("",)
+        return tuple(self.text[i : i + TXT_CHUNK] for i in range(0, len(self.text), TXT_CHUNK))
+
+    def to_text(self) -> str:
+        """Quoted presentation form (split in 255-octet strings when long)."""
+        return " ".join(
+            '"' + c.replace("\\", "\\\\").replace('"', '\\"') + '"' for c in self.chunks()
+        )
+
+
+RData = Union[IPv4, IPv6, Alias, CanonicalName, Service, Text]
+
+_PARSERS: dict[
+    RecordType, type[IPv4] | type[IPv6] | type[CanonicalName] | type[Service] | type[Text]
+]
+_PARSERS = {
+    RecordType.A: IPv4,
+    RecordType.AAAA: IPv6,
+    RecordType.CNAME: CanonicalName,
+    RecordType.SRV: Service,
+    RecordType.TXT: Text,
+}
+
+
+def parse_rdata(rtype: RecordType, raw: str) -> RData:
+    """Parse presentation text of one record of the given type."""
+    return _PARSERS[rtype].parse(raw)
+
+
+def _check_type(rtype: RecordType, value: RData) -> None:
+    if isinstance(value, Alias):
+        if rtype not in (RecordType.A, RecordType.AAAA):
+            raise InvalidRecordError(f"an alias can only stand for A or AAAA, not {rtype.value}")
+        return
+    if value.rtype is not rtype:
+        raise InvalidRecordError(
+            f"{value.rtype.value} data {value.to_text()!r} in a {rtype.value} set"
+        )
+
+
+def _ttl(ttl: int) -> int:
+    if not 0 <= ttl <= MAX_TTL:
+        raise InvalidRecordError(f"TTL {ttl} is outside 0..{MAX_TTL}")
+    return ttl
+
+
+@dataclass(frozen=True, slots=True)
+class RecordKey:
+    name: DomainName
+    rtype: RecordType
+
+    def __lt__(self, other: RecordKey) -> bool:
+        return (self.name.text, self.rtype.value) < (other.name.text, other.rtype.value)
+
+    def __str__(self) -> str:
+        return f"{self.name.fqdn} {self.rtype.value}"
+
+
+@dataclass(frozen=True, slots=True)
+class RRset:
+    """All records of one name and type. Values are deduplicated and sorted."""
+
+    name: DomainName
+    rtype: RecordType
+    ttl: int
+    values: tuple[RData, ...]
+
+    def __post_init__(self) -> None:
+        _ttl(self.ttl)
+        if not self.values:
+            raise InvalidRecordError(f"{self.name.fqdn} {self.rtype.value}: an RRset needs data")
+        for value in self.values:
+            _check_type(self.rtype, value)
+        canonical = tuple(sorted(set(self.values), key=_sort_key))
+        if canonical != self.values:
+            object.__setattr__(self, "values", canonical)
+        if self.rtype is RecordType.CNAME and len(self.values) != 1:
+            raise InvalidRecordError(f"{self.name.fqdn} CNAME must have exactly one target")
+
+    @classmethod
+    def of(cls, name: DomainName, rtype: RecordType, ttl: int, values: Iterable[RData]) -> RRset:
+        return cls(name, rtype, ttl, tuple(values))
+
+    @property
+    def key(self) -> RecordKey:
+        return RecordKey(self.name, self.rtype)
+
+    @property
+    def is_alias(self) -> bool:
+        return any(isinstance(v, Alias) for v in self.values)
+
+    def value_texts(self) -> list[str]:
+        return [v.to_text() for v in self.values]
+
+    def with_values(self, values: Iterable[RData]) -> RRset:
+        return RRset(self.name, self.rtype, self.ttl, tuple(values))
+
+    def with_ttl(self, ttl: int) -> RRset:
+        return RRset(self.name, self.rtype, ttl, self.values)
+
+    def same_data(self, other: RRset) -> bool:
+        return self.ttl == other.ttl and self.values == other.values
+
+    def __str__(self) -> str:
+        return f"{self.name.fqdn} {self.ttl} {self.rtype.value} " + ", ".join(self.value_texts())
+
+
+def _sort_key(value: RData) -> tuple[str, str]:
+    # Mixed classes never share an RRset except through bugs; sort on text for stability.
+    return (type(value).__name__, value.to_text())

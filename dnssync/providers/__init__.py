@@ -1,0 +1,1 @@
+"""The provider contract and the embedded providers (inmemory, zonefile)."""

@@ -1,0 +1,1 @@
+"""Test helpers shipped with dnssync, for our providers and third-party ones."""

@@ -1,0 +1,182 @@
+"""The provider contract: one pytest suite that every provider must pass.
+
+Subclass :class:`ProviderContract` in your provider's tests and supply two fixtures:
+
+``zone``
+    a :class:`DomainName` the provider manages;
+``provider``
+    a fresh provider instance managing ``zone``, holding none of the names the suite uses
+    (the suite writes under ``contract-*`` names in the zone).
+
+Example::
+
+    class TestMyProvider(ProviderContract):
+        @pytest.fixture
+        def zone(self) -> DomainName: ...
+        @pytest.fixture
+        def provider(self, zone) -> Iterator[Provider]: ...
+
+A provider may report a conflict either by raising ``ProviderConflictError`` or by
+returning it as a failed group in the ``ApplyResult``; both are accepted, but the zone
+must be left exactly as it was.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from dnssync.errors import ProviderConflictError
+from dnssync.model.changes import ChangeGroup
+from dnssync.model.names import DomainName
+from dnssync.model.records import RecordKey, RRset
+from dnssync.providers.base import Provider
+from dnssync.testing.builders import create, delete, ownership_txt, rrset, update
+
+
+def _index(provider: Provider, zone: DomainName) -> dict[RecordKey, RRset]:
+    return {r.key: r for r in provider.records(zone)}
+
+
+def _apply_ok(provider: Provider, zone: DomainName, *groups: ChangeGroup) -> None:
+    result = provider.apply(zone, list(groups))
+    assert not result.failed, [f.message for f in result.failed]
+    assert len(result.applied) == len(groups)
+
+
+def _apply_conflict(provider: Provider, zone: DomainName, group: ChangeGroup) -> None:
+    try:
+        result = provider.apply(zone, [group])
+    except ProviderConflictError:
+        return
+    assert not result.applied, "a conflicting group was applied"
+    assert result.failed and result.failed[0].message
+
+
+class ProviderContract:
+    """Behaviour every provider owes the planner."""
+
+    def n(self, zone: DomainName, label: str) -> str:
+        return f"{label}.{zone.text}"
+
+    def test_zone_is_listed(self, provider: Provider, zone: DomainName) -> None:
+        assert zone in provider.zones()
+
+    def test_each_type_round_trips(self, provider: Provider, zone: DomainName) -> None:
+        sets = [
+            rrset(self.n(zone, "contract-a"), "A", "192.0.2.1", "192.0.2.2"),
+            rrset(self.n(zone, "contract-aaaa"), "AAAA", "2001:db8::1"),
+            rrset(self.n(zone, "contract-cname"), "CNAME", "lb-1.elb.example.net."),
+            rrset(
+                self.n(zone, "_contract._tcp"),
+                "SRV",
+                f"0 100 88 contract-a.{zone.fqdn}",
+                f"10 50 750 contract-aaaa.{zone.fqdn}",
+            ),
+        ]
+        groups = [
+            create(zone, s, ownership_txt(s.name.text, s.rtype.value, "service/ns/x")) for s in sets
+        ]
+        _apply_ok(provider, zone, *groups)
+        held = _index(provider, zone)
+        for group in groups:
+            for change in group:
+                assert held.get(change.key) == change.new, change.key
+
+    def test_ipv6_is_canonical(self, provider: Provider, zone: DomainName) -> None:
+        record = rrset(self.n(zone, "contract-v6"), "AAAA", "2001:0db8:0000::0001")
+        _apply_ok(provider, zone, create(zone, record))
+        held = _index(provider, zone)[record.key]
+        assert held.value_texts() == ["2001:db8::1"]
+
+    def test_long_and_quoted_txt_round_trips(self, provider: Provider, zone: DomainName) -> None:
+        long_text = "k=" + "x" * 300
+        record = rrset(self.n(zone, "contract-txt"), "TXT", long_text)
+        quoted = rrset(
+            self.n(zone, "contract-quoted"), "TXT", '"a \\"quoted\\" value, with=commas"'
+        )
+        _apply_ok(provider, zone, create(zone, record), create(zone, quoted))
+        held = _index(provider, zone)
+        assert held[record.key] == record
+        assert held[quoted.key] == quoted
+
+    def test_update_changes_values_and_ttl(self, provider: Provider, zone: DomainName) -> None:
+        old = rrset(self.n(zone, "contract-up"), "A", "192.0.2.10", ttl=300)
+        _apply_ok(provider, zone, create(zone, old))
+        new = rrset(self.n(zone, "contract-up"), "A", "192.0.2.11", "192.0.2.12", ttl=60)
+        _apply_ok(provider, zone, update(zone, old, new))
+        assert _index(provider, zone)[new.key] == new
+
+    def test_delete_removes_record_and_its_txt(self, provider: Provider, zone: DomainName) -> None:
+        record = rrset(self.n(zone, "contract-del"), "A", "192.0.2.20")
+        txt = ownership_txt(record.name.text, "A", "service/ns/del")
+        _apply_ok(provider, zone, create(zone, record, txt))
+        _apply_ok(provider, zone, delete(zone, record, txt))
+        held = _index(provider, zone)
+        assert record.key not in held
+        assert txt.key not in held
+
+    def test_create_over_existing_is_a_conflict(self, provider: Provider, zone: DomainName) -> None:
+        first = rrset(self.n(zone, "contract-dup"), "A", "192.0.2.30")
+        _apply_ok(provider, zone, create(zone, first))
+        second = rrset(self.n(zone, "contract-dup"), "A", "192.0.2.31")
+        _apply_conflict(provider, zone, create(zone, second))
+        assert _index(provider, zone)[first.key] == first
+
+    def test_stale_update_is_a_conflict(self, provider: Provider, zone: DomainName) -> None:
+        current = rrset(self.n(zone, "contract-stale"), "A", "192.0.2.40")
+        _apply_ok(provider, zone, create(zone, current))
+        believed = rrset(self.n(zone, "contract-stale"), "A", "192.0.2.41")
+        wanted = rrset(self.n(zone, "contract-stale"), "A", "192.0.2.42")
+        _apply_conflict(provider, zone, update(zone, believed, wanted))
+        assert _index(provider, zone)[current.key] == current
+
+    def test_stale_delete_is_a_conflict(self, provider: Provider, zone: DomainName) -> None:
+        current = rrset(self.n(zone, "contract-sdel"), "A", "192.0.2.50")
+        _apply_ok(provider, zone, create(zone, current))
+        believed = rrset(self.n(zone, "contract-sdel"), "A", "192.0.2.51")
+        _apply_conflict(provider, zone, delete(zone, believed))
+        assert _index(provider, zone)[current.key] == current
+
+    def test_group_is_all_or_nothing(self, provider: Provider, zone: DomainName) -> None:
+        taken = rrset(self.n(zone, "contract-taken"), "A", "192.0.2.60")
+        _apply_ok(provider, zone, create(zone, taken))
+        fresh = rrset(self.n(zone, "contract-fresh"), "A", "192.0.2.61")
+        clash = rrset(self.n(zone, "contract-taken"), "A", "192.0.2.62")
+        _apply_conflict(provider, zone, create(zone, fresh, clash))
+        held = _index(provider, zone)
+        assert fresh.key not in held
+        assert held[taken.key] == taken
+
+    def test_good_groups_apply_beside_a_bad_one(self, provider: Provider, zone: DomainName) -> None:
+        taken = rrset(self.n(zone, "contract-busy"), "A", "192.0.2.70")
+        _apply_ok(provider, zone, create(zone, taken))
+        good = [rrset(self.n(zone, f"contract-ok{i}"), "A", f"192.0.2.{80 + i}") for i in range(3)]
+        bad = create(zone, rrset(self.n(zone, "contract-busy"), "A", "192.0.2.79"))
+        try:
+            result = provider.apply(zone, [create(zone, g) for g in good] + [bad])
+        except ProviderConflictError:
+            pytest.fail("one bad group must not stop the good ones")
+        assert len(result.failed) == 1
+        assert result.failed[0].group == bad
+        held = _index(provider, zone)
+        assert all(held.get(g.key) == g for g in good)
+
+    def test_many_records_in_one_apply(self, provider: Provider, zone: DomainName) -> None:
+        groups = []
+        for i in range(150):
+            record = rrset(self.n(zone, f"contract-bulk{i}"), "A", f"198.51.100.{i}")
+            groups.append(
+                create(zone, record, ownership_txt(record.name.text, "A", f"service/ns/b{i}"))
+            )
+        _apply_ok(provider, zone, *groups)
+        held = _index(provider, zone)
+        assert all(c.new == held.get(c.key) for g in groups for c in g)
+
+    def test_replace_cname_by_a_in_one_apply(self, provider: Provider, zone: DomainName) -> None:
+        cname = rrset(self.n(zone, "contract-switch"), "CNAME", "lb.example.net.")
+        _apply_ok(provider, zone, create(zone, cname))
+        a = rrset(self.n(zone, "contract-switch"), "A", "192.0.2.90")
+        _apply_ok(provider, zone, create(zone, a), delete(zone, cname))
+        held = _index(provider, zone)
+        assert held.get(a.key) == a
+        assert cname.key not in held
