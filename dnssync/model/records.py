@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 import ipaddress
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar, Union
 
 from dnssync.errors import InvalidRecordError
@@ -87,12 +87,14 @@ class Alias:
     """A provider alias (Route53 ALIAS) standing in for A/AAAA data at a zone apex.
 
     ``hosted_zone_id`` is the target's canonical hosted zone (an AWS LB's), filled in by
-    the provider when it is not known from the source.
+    the provider when it is not known from the source. Only the target takes part in
+    equality: the zone id and health flag are provider details, and comparing them would
+    make desired (from a source) and listed (from the provider) differ forever.
     """
 
     target: DomainName
-    hosted_zone_id: str | None = None
-    evaluate_target_health: bool = False
+    hosted_zone_id: str | None = field(default=None, compare=False)
+    evaluate_target_health: bool = field(default=False, compare=False)
 
     def to_text(self) -> str:
         return f"ALIAS {self.target.fqdn}"
