@@ -138,6 +138,33 @@ def ensure_binaries(*, build_timeout: float = 3600.0) -> Path:
     return bin_dir
 
 
+def cached_bin_dir() -> Path:
+    """Where ``tools/k8s/build.sh`` puts (or has put) the binaries for the pinned versions."""
+    versions: dict[str, str] = {}
+    for line in (BUILD_SCRIPT.parent / "go.mod").read_text().splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and parts[0] in ("k8s.io/kubernetes", "go.etcd.io/etcd/server/v3"):
+            versions.setdefault(parts[0], parts[1].removeprefix("v"))
+    cache = Path(os.environ.get("DNSSYNC_CACHE") or Path.home() / ".cache" / "dnssync")
+    k8s, etcd = versions["k8s.io/kubernetes"], versions["go.etcd.io/etcd/server/v3"]
+    return cache / "k8s" / f"{k8s}-etcd{etcd}" / "bin"
+
+
+def binaries_available() -> bool:
+    """True if a cluster can start without failing for lack of binaries.
+
+    That is: ``DNSSYNC_K8S_BIN_DIR`` is set, the cached build exists, or ``go``
+    is on PATH (then the first start builds them).
+    """
+    if os.environ.get("DNSSYNC_K8S_BIN_DIR"):
+        return True
+    try:
+        _check_bin_dir(cached_bin_dir())
+        return True
+    except (KubeClusterError, OSError, KeyError):
+        return shutil.which("go") is not None
+
+
 def _check_bin_dir(bin_dir: Path) -> None:
     for name in ("kube-apiserver", "etcd"):
         path = bin_dir / name
@@ -251,7 +278,7 @@ def _stop_all_at_exit() -> None:
     for cluster in clusters:
         try:
             cluster.stop()
-        except Exception as exc:  # noqa: BLE001 - best effort at exit
+        except Exception as exc:  # best effort at exit
             print(f"testinfra.k8s: stopping cluster at exit failed: {exc}", file=sys.stderr)
 
 
@@ -296,9 +323,7 @@ class KubeCluster:
     ) -> None:
         self.watch_cache = watch_cache
         self.etcd_compaction_interval = etcd_compaction_interval
-        self.crds: list[Path] = (
-            [GATEWAY_CRDS_STANDARD] if crds is None else [Path(c) for c in crds]
-        )
+        self.crds: list[Path] = [GATEWAY_CRDS_STANDARD] if crds is None else [Path(c) for c in crds]
         self._bin_dir = Path(bin_dir) if bin_dir is not None else None
         self._workdir_arg = Path(workdir) if workdir is not None else None
         if keep_workdir is None:
@@ -452,11 +477,16 @@ class KubeCluster:
     def describe_failure(self) -> str:
         """Tails of both logs, for error reports."""
         parts = [f"testinfra.k8s: cluster in {self.workdir}"]
-        for proc, path in ((self._etcd, self.etcd_log_path), (self._apiserver,
-                                                             self.apiserver_log_path)):
+        for proc, path in (
+            (self._etcd, self.etcd_log_path),
+            (self._apiserver, self.apiserver_log_path),
+        ):
             code = proc.exit_code() if proc is not None else None
-            state = "not running" if proc is None else (
-                "running" if code is None else f"exited with {code}")
+            state = (
+                "not running"
+                if proc is None
+                else ("running" if code is None else f"exited with {code}")
+            )
             parts.append(f"----- {path.name} ({state}) -----\n{_tail(path)}")
         return "\n".join(parts)
 
@@ -469,8 +499,17 @@ class KubeCluster:
         key = self.workdir / "sa.key"
         pub = self.workdir / "sa.pub"
         if not key.exists():
-            self._run_openssl(["genpkey", "-algorithm", "RSA",
-                               "-pkeyopt", "rsa_keygen_bits:2048", "-out", str(key)])
+            self._run_openssl(
+                [
+                    "genpkey",
+                    "-algorithm",
+                    "RSA",
+                    "-pkeyopt",
+                    "rsa_keygen_bits:2048",
+                    "-out",
+                    str(key),
+                ]
+            )
             self._run_openssl(["pkey", "-in", str(key), "-pubout", "-out", str(pub)])
         (self.workdir / "apiserver-certs").mkdir(exist_ok=True)
 
@@ -479,8 +518,9 @@ class KubeCluster:
         openssl = shutil.which("openssl")
         if openssl is None:
             raise KubeClusterError("openssl not found (needed for service-account keys)")
-        proc = subprocess.run([openssl, *args], capture_output=True, text=True,
-                              timeout=60, check=False)
+        proc = subprocess.run(
+            [openssl, *args], capture_output=True, text=True, timeout=60, check=False
+        )
         if proc.returncode != 0:
             raise KubeClusterError(f"openssl {' '.join(args)} failed: {proc.stderr}")
 
@@ -550,8 +590,9 @@ class KubeCluster:
     def _launch_apiserver(self) -> None:
         assert self._bin_dir is not None
         argv = [str(self._bin_dir / "kube-apiserver"), *self.apiserver_args()]
-        self._apiserver = _Process("kube-apiserver", argv, self.apiserver_log_path,
-                                   self.die_with_parent)
+        self._apiserver = _Process(
+            "kube-apiserver", argv, self.apiserver_log_path, self.die_with_parent
+        )
         self._apiserver.start()
 
     def _ssl_context(self) -> ssl.SSLContext:
@@ -663,11 +704,19 @@ class KubeCluster:
         return {
             "apiVersion": "v1",
             "kind": "Config",
-            "clusters": [{"name": "dnssync-test", "cluster": {
-                "server": self.server_url, "certificate-authority-data": ca_data}}],
+            "clusters": [
+                {
+                    "name": "dnssync-test",
+                    "cluster": {"server": self.server_url, "certificate-authority-data": ca_data},
+                }
+            ],
             "users": [{"name": user, "user": {"token": token or self.admin_token}}],
-            "contexts": [{"name": "dnssync-test", "context": {
-                "cluster": "dnssync-test", "user": user, "namespace": "default"}}],
+            "contexts": [
+                {
+                    "name": "dnssync-test",
+                    "context": {"cluster": "dnssync-test", "user": user, "namespace": "default"},
+                }
+            ],
             "current-context": "dnssync-test",
         }
 
@@ -682,8 +731,11 @@ class KubeCluster:
 
     def ensure_namespace(self, name: str) -> None:
         try:
-            self.request("POST", "/api/v1/namespaces",
-                         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+            self.request(
+                "POST",
+                "/api/v1/namespaces",
+                {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}},
+            )
         except KubeApiError as exc:
             if exc.status != 409:
                 raise
@@ -705,9 +757,15 @@ class KubeCluster:
         if create:
             self.ensure_namespace(namespace)
             try:
-                self.request("POST", f"/api/v1/namespaces/{namespace}/serviceaccounts",
-                             {"apiVersion": "v1", "kind": "ServiceAccount",
-                              "metadata": {"name": name, "namespace": namespace}})
+                self.request(
+                    "POST",
+                    f"/api/v1/namespaces/{namespace}/serviceaccounts",
+                    {
+                        "apiVersion": "v1",
+                        "kind": "ServiceAccount",
+                        "metadata": {"name": name, "namespace": namespace},
+                    },
+                )
             except KubeApiError as exc:
                 if exc.status != 409:
                     raise
@@ -715,8 +773,10 @@ class KubeCluster:
         if audiences:
             spec["audiences"] = list(audiences)
         resp = self.request(
-            "POST", f"/api/v1/namespaces/{namespace}/serviceaccounts/{name}/token",
-            {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": spec})
+            "POST",
+            f"/api/v1/namespaces/{namespace}/serviceaccounts/{name}/token",
+            {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": spec},
+        )
         return str(resp["status"]["token"])
 
     def install_crds(self, directory: Path | str, *, timeout: float = 60.0) -> list[str]:
@@ -753,7 +813,8 @@ class KubeCluster:
     def _wait_crd_established(self, name: str, timeout: float) -> None:
         def established() -> bool:
             crd = self.request(
-                "GET", f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{name}")
+                "GET", f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{name}"
+            )
             for cond in crd.get("status", {}).get("conditions", []):
                 if cond.get("type") == "Established" and cond.get("status") == "True":
                     return True
@@ -775,8 +836,11 @@ class KubeCluster:
 
     def _etcd_call(self, endpoint: str, body: Mapping[str, Any]) -> Any:
         req = urllib.request.Request(
-            f"{self.etcd_url}/v3/{endpoint}", data=json.dumps(body).encode(), method="POST",
-            headers={"Content-Type": "application/json"})
+            f"{self.etcd_url}/v3/{endpoint}",
+            data=json.dumps(body).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
         with urllib.request.urlopen(req, timeout=30) as resp:
             return json.loads(resp.read())
 
@@ -801,16 +865,29 @@ class KubeCluster:
 
 
 def _cli(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m testinfra.k8s", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m testinfra.k8s",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="cmd", required=True)
     sub.add_parser("build", help="build or locate the binaries; print their directory")
     up = sub.add_parser("up", help="run a cluster until Ctrl-C")
     up.add_argument("--no-watch-cache", action="store_true", help="--watch-cache=false")
-    up.add_argument("--compaction-interval", type=float, default=None, metavar="SECONDS",
-                    help="--etcd-compaction-interval")
-    up.add_argument("--crds", action="append", default=None, metavar="DIR",
-                    help=f"CRD dir to install (repeatable; default {GATEWAY_CRDS_STANDARD})")
+    up.add_argument(
+        "--compaction-interval",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="--etcd-compaction-interval",
+    )
+    up.add_argument(
+        "--crds",
+        action="append",
+        default=None,
+        metavar="DIR",
+        help=f"CRD dir to install (repeatable; default {GATEWAY_CRDS_STANDARD})",
+    )
     up.add_argument("--no-crds", action="store_true", help="install no CRDs")
     up.add_argument("--workdir", default=None, help="keep data/logs here (kept after exit)")
     args = parser.parse_args(argv)
@@ -828,14 +905,16 @@ def _cli(argv: Sequence[str] | None = None) -> int:
         keep_workdir=True if args.workdir else None,
     )
 
-    def on_term(signum: int, frame: object) -> None:
+    def on_term(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_term)
     started = time.monotonic()
     with cluster:
-        print(f"kube-apiserver {cluster.server_url} ready in "
-              f"{time.monotonic() - started:.1f}s", flush=True)
+        print(
+            f"kube-apiserver {cluster.server_url} ready in {time.monotonic() - started:.1f}s",
+            flush=True,
+        )
         print(f"workdir:    {cluster.workdir}")
         print(f"logs:       {cluster.log_dir}")
         print(f"admin token {cluster.admin_token}")
@@ -844,8 +923,7 @@ def _cli(argv: Sequence[str] | None = None) -> int:
         try:
             for _ in _forever():
                 if not cluster.apiserver_running():
-                    print("kube-apiserver died:\n" + cluster.describe_failure(),
-                          file=sys.stderr)
+                    print("kube-apiserver died:\n" + cluster.describe_failure(), file=sys.stderr)
                     return 1
         except KeyboardInterrupt:
             print("\nstopping...", flush=True)
