@@ -48,6 +48,7 @@ import argparse
 import atexit
 import base64
 import ctypes
+import http.client
 import json
 import os
 import secrets
@@ -408,25 +409,45 @@ class KubeCluster:
                 self.workdir = Path(tempfile.mkdtemp(prefix="dnssync-k8s-"))
                 self._owns_workdir = True
             self.log_dir.mkdir(exist_ok=True)
-            self.etcd_port, self.etcd_peer_port, self.apiserver_port = _free_ports(3)
             self._started = True
             with _LIVE_LOCK:
                 _LIVE.add(self)
             try:
                 self._write_auth_files()
-                self._start_etcd()
-                self._launch_apiserver()
-                self._wait_apiserver_ready(self.startup_timeout)
+                self._start_processes()
                 self._wait_default_namespace(self.startup_timeout)
                 self.write_kubeconfig(self.kubeconfig_path)
                 for crd_dir in self.crds:
                     self.install_crds(crd_dir, timeout=self.startup_timeout)
-            except BaseException as exc:
-                if not isinstance(exc, KeyboardInterrupt):
-                    print(self.describe_failure(), file=sys.stderr)
+            except KubeClusterError as exc:
+                report = self.describe_failure()
+                print(report, file=sys.stderr)
+                self.stop()
+                raise KubeClusterError(f"{exc}\n{report}") from exc
+            except BaseException:
                 self.stop()
                 raise
             return self
+
+    def _start_processes(self, attempts: int = 3) -> None:
+        """Pick free ports, start etcd and kube-apiserver; retry if a port was taken meanwhile."""
+        for attempt in range(1, attempts + 1):
+            self.etcd_port, self.etcd_peer_port, self.apiserver_port = _free_ports(3)
+            try:
+                self._start_etcd()
+                self._launch_apiserver()
+                self._wait_apiserver_ready(self.startup_timeout)
+                return
+            except KubeClusterError:
+                logs = _tail(self.etcd_log_path) + _tail(self.apiserver_log_path)
+                if attempt == attempts or "address already in use" not in logs:
+                    raise
+                print(f"testinfra.k8s: port clash, retrying ({attempt})", file=sys.stderr)
+                self.stop_apiserver()
+                if self._etcd is not None:
+                    self._etcd.stop()
+                    self._etcd = None
+                shutil.rmtree(self.workdir / "etcd", ignore_errors=True)
 
     def stop(self) -> None:
         """Stop kube-apiserver then etcd; remove the temp dir unless kept. Idempotent."""
@@ -550,7 +571,7 @@ class KubeCluster:
             try:
                 with urllib.request.urlopen(f"{self.etcd_url}/readyz", timeout=2) as resp:
                     return int(resp.status) == 200
-            except (OSError, urllib.error.URLError):
+            except (OSError, http.client.HTTPException):
                 return False
 
         _wait_until("etcd /readyz", ready, self.startup_timeout)
@@ -619,7 +640,7 @@ class KubeCluster:
             try:
                 self.request("GET", "/readyz", timeout=5)
                 return True
-            except (KubeApiError, OSError, urllib.error.URLError, ssl.SSLError):
+            except (KubeApiError, OSError, http.client.HTTPException, ssl.SSLError):
                 self._ssl = None
                 return False
 
@@ -909,6 +930,7 @@ def _cli(argv: Sequence[str] | None = None) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, on_term)  # also when started with SIGINT ignored (nohup, &)
     started = time.monotonic()
     with cluster:
         print(

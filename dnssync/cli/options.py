@@ -1,0 +1,168 @@
+"""The core settings: declared once, shared by ``plan``, ``apply`` and ``run``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from dnssync.errors import ConfigError, InvalidNameError
+from dnssync.model.names import DomainName
+from dnssync.ownership.txt import DEFAULT_OWNER_ID, TxtRegistry
+from dnssync.planning.planner import DomainFilter, PlanSettings, Policy
+from dnssync.providers.base import OptionKind
+from dnssync.providers.base import ProviderOption as Option
+from dnssync.rules.desired import DEFAULT_CONTROLLER, DEFAULT_TTL, RuleSettings
+from dnssync.sources.annotations import parse_ttl
+from dnssync.sources.filters import ObjectFilter, parse_selector
+
+from .config import Value
+
+SOURCE_KINDS = ("service", "gateway")
+
+SOURCE_OPTIONS: tuple[Option, ...] = (
+    Option("manifests", "read objects from the YAML manifests under this directory"),
+    Option("kubeconfig", "read objects from the cluster of this kubeconfig"),
+    Option("context", "kubeconfig context to use"),
+    Option(
+        "source",
+        "source kinds: service, gateway (gateway includes its routes)",
+        OptionKind.LIST,
+        default=SOURCE_KINDS,
+    ),
+    Option(
+        "namespace", "only objects in these namespaces (repeatable)", OptionKind.LIST, default=()
+    ),
+    Option("label-selector", "only objects whose labels match this selector"),
+    Option("annotation-filter", "only objects whose annotations match this selector"),
+)
+
+CORE_OPTIONS: tuple[Option, ...] = (
+    Option("provider", "the DNS provider (see `dnssync providers`)"),
+    Option("owner-id", "owner id written in ownership TXT records", default=DEFAULT_OWNER_ID),
+    Option("txt-prefix", "prefix for ownership TXT names; may contain %{record_type}", default=""),
+    Option("txt-suffix", "suffix for ownership TXT names; may contain %{record_type}", default=""),
+    Option(
+        "policy",
+        "sync, upsert-only or create-only",
+        default="sync",
+        choices=tuple(p.value for p in Policy),
+    ),
+    Option(
+        "domain", "manage only names under this domain (repeatable)", OptionKind.LIST, default=()
+    ),
+    Option(
+        "exclude-domain",
+        "never manage names under this domain (repeatable)",
+        OptionKind.LIST,
+        default=(),
+    ),
+    Option("default-ttl", "TTL of records without a ttl annotation", default="300"),
+    Option(
+        "controller",
+        "objects whose controller annotation names another are ignored",
+        default=DEFAULT_CONTROLLER,
+    ),
+    Option(
+        "max-change-percent",
+        "refuse plans updating or deleting more than this % of owned records",
+        OptionKind.INT,
+        default=30,
+    ),
+    Option("force", "apply even an unsafe plan", OptionKind.BOOL, default=False),
+    Option("log-format", "text or json", default="text", choices=("text", "json")),
+    Option(
+        "log-level",
+        "debug, info, warning or error",
+        default="warning",
+        choices=("debug", "info", "warning", "error"),
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CoreSettings:
+    provider: str | None
+    rules: RuleSettings
+    plan: PlanSettings
+    manifests: Path | None
+    kubeconfig: str | None
+    context: str | None
+    sources: tuple[str, ...]
+    log_format: str
+    log_level: str
+
+
+def _names(values: Value, flag: str) -> tuple[DomainName, ...]:
+    assert isinstance(values, tuple)
+    try:
+        return tuple(DomainName.parse(v) for v in values)
+    except InvalidNameError as exc:
+        raise ConfigError(f"--{flag}: {exc}") from None
+
+
+def _str(values: Mapping[str, Value], key: str) -> str:
+    value = values.get(key)
+    return value if isinstance(value, str) else ""
+
+
+def core_settings(values: Mapping[str, Value]) -> CoreSettings:
+    try:
+        ttl = parse_ttl(_str(values, "default_ttl"))
+    except ValueError as exc:
+        raise ConfigError(f"--default-ttl: {exc}") from None
+    selectors = {}
+    for key in ("label_selector", "annotation_filter"):
+        text = _str(values, key)
+        try:
+            selectors[key] = parse_selector(text) if text else None
+        except ValueError as exc:
+            raise ConfigError(f"--{key.replace('_', '-')}: {exc}") from None
+    namespaces = values.get("namespace") or ()
+    assert isinstance(namespaces, tuple)
+    sources = values.get("source") or SOURCE_KINDS
+    assert isinstance(sources, tuple)
+    bad = sorted(set(sources) - set(SOURCE_KINDS))
+    if bad:
+        raise ConfigError(f"--source: unknown source(s) {', '.join(bad)}")
+    percent = values.get("max_change_percent")
+    assert isinstance(percent, int)
+    if not 0 <= percent <= 100:
+        raise ConfigError("--max-change-percent must be within 0..100")
+    rules = RuleSettings(
+        controller=_str(values, "controller") or DEFAULT_CONTROLLER,
+        default_ttl=ttl or DEFAULT_TTL,
+        object_filter=ObjectFilter(
+            namespaces, selectors["label_selector"], selectors["annotation_filter"]
+        ),
+    )
+    plan = PlanSettings(
+        registry=TxtRegistry(
+            _str(values, "owner_id") or DEFAULT_OWNER_ID,
+            _str(values, "txt_prefix"),
+            _str(values, "txt_suffix"),
+        ),
+        policy=Policy(_str(values, "policy") or "sync"),
+        max_change_percent=float(percent),
+        force=bool(values.get("force")),
+        domain_filter=DomainFilter(
+            _names(values.get("domain") or (), "domain"),
+            _names(values.get("exclude_domain") or (), "exclude-domain"),
+        ),
+    )
+    manifests = _str(values, "manifests")
+    return CoreSettings(
+        provider=_str(values, "provider") or None,
+        rules=rules,
+        plan=plan,
+        manifests=Path(manifests) if manifests else None,
+        kubeconfig=_str(values, "kubeconfig") or None,
+        context=_str(values, "context") or None,
+        sources=sources,
+        log_format=_str(values, "log_format") or "text",
+        log_level=_str(values, "log_level") or "warning",
+    )
+
+
+def provider_values(options: Sequence[Option], values: Mapping[str, Value]) -> dict[str, Value]:
+    return {o.dest: values.get(o.dest, o.default) for o in options}

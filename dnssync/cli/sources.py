@@ -1,0 +1,33 @@
+"""Pick the source of objects for a command: manifests or a cluster."""
+
+from __future__ import annotations
+
+from dnssync.cli.options import CoreSettings
+from dnssync.errors import ConfigError
+from dnssync.sources.manifests import read_manifests
+from dnssync.sources.objects import GatewayObject, RouteObject, ServiceObject
+from dnssync.sources.snapshot import SourceSnapshot
+
+
+def load_snapshot(core: CoreSettings) -> SourceSnapshot:
+    if core.manifests is not None and core.kubeconfig is not None:
+        raise ConfigError("give either --manifests or --kubeconfig, not both")
+    if core.manifests is not None:
+        return _only_sources(read_manifests(core.manifests), core.sources)
+    try:
+        from dnssync.sources.kube.snapshot import read_cluster
+    except ImportError:
+        raise ConfigError("give --manifests DIR (the cluster source is not installed)") from None
+    return read_cluster(core)
+
+
+def _only_sources(snapshot: SourceSnapshot, sources: tuple[str, ...]) -> SourceSnapshot:
+    def wanted(obj: object) -> bool:
+        if isinstance(obj, ServiceObject):
+            return "service" in sources
+        if isinstance(obj, GatewayObject | RouteObject):
+            return "gateway" in sources
+        return True
+
+    kept = tuple(o for o in snapshot.objects if wanted(o))
+    return SourceSnapshot(kept, snapshot.diagnostics, snapshot.complete, snapshot.unreadable)

@@ -1,0 +1,1 @@
+"""Ownership of records through ExternalDNS-compatible TXT records."""

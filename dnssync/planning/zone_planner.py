@@ -1,0 +1,228 @@
+"""The diff of one zone: desired records + provider records + ownership -> change groups.
+
+Rules (design section 4): a record is ours only if its ownership TXT names our owner id;
+records without one, or with another owner, are never changed or deleted, and creating
+over them is refused and reported. A record and its TXT always travel in one group.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from dnssync.errors import OwnershipError
+from dnssync.model.changes import Action, Change, ChangeGroup, ZonePlan
+from dnssync.model.diagnostics import Diagnostic, for_object
+from dnssync.model.names import DomainName
+from dnssync.model.records import MANAGED_TYPES, RecordKey, RecordType, RRset, Text
+from dnssync.ownership.txt import Ownership, TxtRegistry, parse_ownership
+from dnssync.rules.merge import DesiredRecord
+
+# Ownership TXT records get a fixed TTL so a record's TTL change never churns its TXT.
+OWNERSHIP_TTL = 300
+
+
+@dataclass(frozen=True, slots=True)
+class ExistingOwnership:
+    ownership: Ownership
+    txt: RRset
+    legacy: bool
+
+
+@dataclass
+class ZoneState:
+    """The provider's records of a zone, indexed, with their ownership resolved."""
+
+    zone: DomainName
+    registry: TxtRegistry
+    rrsets: dict[RecordKey, RRset] = field(default_factory=dict)
+    ownership_txts: dict[DomainName, tuple[Ownership, RRset]] = field(default_factory=dict)
+    types_at: dict[DomainName, set[RecordType]] = field(default_factory=lambda: defaultdict(set))
+
+    @classmethod
+    def read(cls, zone: DomainName, registry: TxtRegistry, rrsets: Iterable[RRset]) -> ZoneState:
+        state = cls(zone, registry)
+        for rrset in rrsets:
+            state.rrsets[rrset.key] = rrset
+            state.types_at[rrset.name].add(rrset.rtype)
+            if rrset.rtype is RecordType.TXT:
+                for value in rrset.values:
+                    assert isinstance(value, Text)
+                    parsed = parse_ownership(value.text)
+                    if parsed is not None:
+                        state.ownership_txts[rrset.name] = (parsed, rrset)
+                        break
+        return state
+
+    def ownership_of(self, key: RecordKey) -> ExistingOwnership | None:
+        try:
+            txt_name = self.registry.txt_name(key.name, key.rtype, self.zone)
+        except OwnershipError:
+            txt_name = None
+        if txt_name is not None and txt_name in self.ownership_txts:
+            found, txt = self.ownership_txts[txt_name]
+            return ExistingOwnership(found, txt, legacy=False)
+        # Pre-v0.12 ExternalDNS: a TXT at the record's own name (never for AAAA, as there).
+        if key.rtype is not RecordType.AAAA and key.name in self.ownership_txts:
+            found, txt = self.ownership_txts[key.name]
+            return ExistingOwnership(found, txt, legacy=True)
+        return None
+
+    def is_ownership_txt(self, key: RecordKey) -> bool:
+        return key.rtype is RecordType.TXT and key.name in self.ownership_txts
+
+    def managed_keys(self) -> list[RecordKey]:
+        return [k for k in self.rrsets if k.rtype in MANAGED_TYPES]
+
+
+@dataclass
+class ZonePlanResult:
+    plan: ZonePlan
+    diagnostics: list[Diagnostic]
+    owned: int
+    desired_count: int
+
+
+def plan_zone(
+    zone: DomainName,
+    desired: Mapping[RecordKey, DesiredRecord],
+    existing: Iterable[RRset],
+    registry: TxtRegistry,
+    *,
+    allow_deletes: bool = True,
+    keep_resources: frozenset[str] = frozenset(),
+) -> ZonePlanResult:
+    """Diff one zone. Without ``allow_deletes`` (an incomplete source) nothing is deleted;
+    records of ``keep_resources`` (objects that could not be read) are left alone."""
+    state = ZoneState.read(zone, registry, existing)
+    diagnostics: list[Diagnostic] = []
+    owned: dict[RecordKey, ExistingOwnership] = {}
+    foreign: dict[RecordKey, ExistingOwnership | None] = {}
+    for key in state.managed_keys():
+        found = state.ownership_of(key)
+        if found is not None and found.ownership.owner == registry.owner_id:
+            owned[key] = found
+        else:
+            foreign[key] = found
+    groups: list[ChangeGroup] = []
+    deleted: set[RecordKey] = {
+        k
+        for k, o in owned.items()
+        if k not in desired and allow_deletes and o.ownership.resource not in keep_resources
+    }
+    used_txts: set[DomainName] = set()
+
+    def refuse(record: DesiredRecord, message: str, reason: str) -> None:
+        for c in record.contributors:
+            diagnostics.append(for_object(c.ref, c.field, message, reason=reason))
+
+    for key in sorted(set(desired) | set(owned)):
+        want = desired.get(key)
+        have = state.rrsets.get(key)
+        mine = owned.get(key)
+        if want is not None:
+            try:
+                txt_name = registry.txt_name(key.name, key.rtype, zone)
+            except OwnershipError as exc:
+                refuse(want, str(exc), "OwnershipNameInvalid")
+                continue
+            used_txts.add(txt_name)
+        if want is not None and have is None:
+            problem = _create_blocker(state, key, owned, deleted, txt_name)
+            if problem:
+                refuse(want, problem, "NotOwned")
+                continue
+            group = [Change(Action.CREATE, zone, want.rrset, None, str(want.owner))]
+            group.extend(_txt_changes(state, registry, zone, txt_name, str(want.owner)))
+            groups.append(ChangeGroup(tuple(group)))
+        elif want is not None and have is not None and mine is None:
+            found = foreign.get(key)
+            if have.same_data(want.rrset) and found is None:
+                message = f"{key} exists with the same data but without an ownership record; "
+            else:
+                message = f"{key} exists and "
+            who = f"is owned by {found.ownership.owner!r}" if found else "is not owned by dnssync"
+            refuse(want, message + who + "; it is left unchanged", "NotOwned")
+        elif want is not None and have is not None:
+            group = []
+            if not have.same_data(want.rrset):
+                group.append(Change(Action.UPDATE, zone, want.rrset, have, str(want.owner)))
+            group.extend(_txt_changes(state, registry, zone, txt_name, str(want.owner)))
+            if group:
+                groups.append(ChangeGroup(tuple(group)))
+        elif have is not None and mine is not None and key in deleted:
+            resource = mine.ownership.resource
+            group = [Change(Action.DELETE, zone, None, have, resource)]
+            if not mine.legacy:
+                group.append(Change(Action.DELETE, zone, None, mine.txt, resource))
+                used_txts.add(mine.txt.name)
+            groups.append(ChangeGroup(tuple(group)))
+    if allow_deletes:
+        groups.extend(_orphans(state, registry, zone, used_txts, desired))
+    groups.sort(key=lambda g: (g.primary.name.text, g.primary.rtype.value))
+    plan = ZonePlan(zone, tuple(groups), owned_records=len(owned))
+    return ZonePlanResult(plan, diagnostics, len(owned), len(desired))
+
+
+def _create_blocker(
+    state: ZoneState,
+    key: RecordKey,
+    owned: Mapping[RecordKey, ExistingOwnership],
+    deleted: set[RecordKey],
+    txt_name: DomainName,
+) -> str | None:
+    """Why a create at key must not happen, or None."""
+    others = {
+        RecordKey(key.name, t) for t in state.types_at.get(key.name, set()) if t is not key.rtype
+    }
+    remaining = {
+        k for k in others if not (k in owned and k in deleted) and not state.is_ownership_txt(k)
+    }
+    if key.rtype is RecordType.CNAME and remaining:
+        kinds = ", ".join(sorted(k.rtype.value for k in remaining))
+        return f"cannot create CNAME {key.name.fqdn}: the name already holds {kinds}"
+    cname = RecordKey(key.name, RecordType.CNAME)
+    if cname in remaining:
+        return f"cannot create {key}: {key.name.fqdn} is a CNAME not owned by dnssync"
+    txt = state.rrsets.get(RecordKey(txt_name, RecordType.TXT))
+    if txt is not None:
+        found = state.ownership_txts.get(txt_name)
+        if found is None:
+            return f"cannot create {key}: its ownership name {txt_name.fqdn} holds other TXT data"
+        if found[0].owner != state.registry.owner_id:
+            return f"cannot create {key}: it is claimed by owner {found[0].owner!r}"
+    return None
+
+
+def _txt_changes(
+    state: ZoneState, registry: TxtRegistry, zone: DomainName, txt_name: DomainName, resource: str
+) -> list[Change]:
+    wanted = RRset.of(txt_name, RecordType.TXT, OWNERSHIP_TTL, [registry.content(resource)])
+    have = state.rrsets.get(wanted.key)
+    if have is None:
+        return [Change(Action.CREATE, zone, wanted, None, resource)]
+    if have.values != wanted.values:
+        return [Change(Action.UPDATE, zone, wanted.with_ttl(have.ttl), have, resource)]
+    return []
+
+
+def _orphans(
+    state: ZoneState,
+    registry: TxtRegistry,
+    zone: DomainName,
+    used: set[DomainName],
+    desired: Mapping[RecordKey, DesiredRecord],
+) -> list[ChangeGroup]:
+    """Our typed ownership TXTs whose record is gone (deleted by hand): clean them up."""
+    groups = []
+    for txt_name, (found, rrset) in sorted(state.ownership_txts.items()):
+        if txt_name in used or found.owner != registry.owner_id:
+            continue
+        keys = [RecordKey(n, t) for n, t in registry.record_keys_for(txt_name)]
+        if not keys:
+            continue  # a legacy TXT at a record's own name: it belongs to that name
+        if any(k in state.rrsets or k in desired for k in keys):
+            continue
+        groups.append(ChangeGroup((Change(Action.DELETE, zone, None, rrset, found.resource),)))
+    return groups

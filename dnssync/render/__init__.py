@@ -1,0 +1,1 @@
+"""Plan renderers: JSON (the documented contract), text (coloured on a terminal), markdown."""

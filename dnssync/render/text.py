@@ -1,0 +1,53 @@
+"""A readable diff: coloured on a terminal (rich), plain when piped."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.text import Text
+
+from dnssync.model.changes import Action, Change, Plan
+from dnssync.model.diagnostics import Diagnostic, Severity
+
+_STYLE = {
+    Action.CREATE: ("+", "green"),
+    Action.UPDATE: ("~", "yellow"),
+    Action.DELETE: ("-", "red"),
+}
+
+
+def _values(change: Change, new: bool) -> str:
+    rrset = change.new if new else change.old
+    assert rrset is not None
+    return f"{rrset.ttl} {' '.join(rrset.value_texts())}"
+
+
+def render_text(plan: Plan, console: Console) -> None:
+    if not plan.has_changes:
+        console.print("No changes. DNS is up to date.")
+        return
+    for zone_plan in plan.zones:
+        if not zone_plan.groups:
+            continue
+        console.print(Text(f"zone {zone_plan.zone.fqdn}", style="bold"))
+        for change in zone_plan.changes:
+            sign, color = _STYLE[change.action]
+            line = Text(f"  {sign} {change.name.fqdn} {change.rtype.value} ", style=color)
+            if change.action is Action.UPDATE:
+                line.append(f"{_values(change, False)} -> {_values(change, True)}")
+            else:
+                line.append(_values(change, change.action is Action.CREATE))
+            if change.owner_resource:
+                line.append(f"  ({change.owner_resource})", style="dim")
+            console.print(line)
+    summary = plan.summary()
+    console.print(
+        f"Plan: {summary['create']} to create, {summary['update']} to update, "
+        f"{summary['delete']} to delete."
+    )
+
+
+def render_diagnostics(diagnostics: tuple[Diagnostic, ...], console: Console) -> None:
+    for diagnostic in diagnostics:
+        color = "red" if diagnostic.severity is Severity.ERROR else "yellow"
+        label = "error" if diagnostic.severity is Severity.ERROR else "warning"
+        console.print(Text(f"{label}: ", style=color) + Text(str(diagnostic)))

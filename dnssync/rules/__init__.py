@@ -1,0 +1,1 @@
+"""The record rules of design section 3: projected objects in, desired records out."""

@@ -1,0 +1,220 @@
+"""Annotation keys and their typed parsing, with errors that name the annotation.
+
+Our prefix is ``dnssync.io/``; for migration the ExternalDNS keys are read too (ours wins)
+for ``hostname``, ``ttl``, ``target`` and ``controller``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from dnssync.errors import InvalidNameError
+from dnssync.model.diagnostics import Diagnostic, for_object
+from dnssync.model.names import DomainName
+from dnssync.model.records import MAX_TTL
+from dnssync.model.refs import ObjectRef
+from dnssync.sources.objects import Address
+
+PREFIX = "dnssync.io/"
+EXTERNAL_DNS_PREFIXES = ("external-dns.kubernetes.io/", "external-dns.alpha.kubernetes.io/")
+RELEVANT_PREFIXES = (PREFIX, *EXTERNAL_DNS_PREFIXES)
+SHARED_KEYS = ("hostname", "ttl", "target", "controller")
+
+DEFAULT_SRV_PRIORITY = 0
+DEFAULT_SRV_WEIGHT = 100
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(h|ms|m|s)")
+_UNIT_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
+
+
+@dataclass(frozen=True, slots=True)
+class SrvServiceMapping:
+    """``srv-service``: one label for unnamed ports, or ``portname=label`` pairs."""
+
+    default: str | None = None
+    by_port_name: tuple[tuple[str, str], ...] = ()
+
+    def label_for(self, port_name: str | None) -> str | None:
+        for name, label in self.by_port_name:
+            if name == port_name:
+                return label
+        return port_name if port_name is not None else self.default
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectSettings:
+    hostnames: tuple[DomainName, ...] = ()
+    ttl: int | None = None
+    targets: tuple[Address, ...] | None = None
+    controller: str | None = None
+    srv_domains: tuple[DomainName, ...] = ()
+    srv_service: SrvServiceMapping = field(default_factory=SrvServiceMapping)
+    srv_priority: int = DEFAULT_SRV_PRIORITY
+    srv_weight: int = DEFAULT_SRV_WEIGHT
+
+
+def annotation_field(key: str) -> str:
+    return f"metadata.annotations[{key}]"
+
+
+def lookup(annotations: Mapping[str, str], suffix: str) -> tuple[str, str] | None:
+    """(key, value) for a setting, ours first, then the ExternalDNS keys."""
+    prefixes = RELEVANT_PREFIXES if suffix in SHARED_KEYS else (PREFIX,)
+    for prefix in prefixes:
+        key = prefix + suffix
+        if key in annotations:
+            return key, annotations[key]
+    return None
+
+
+def parse_settings(
+    ref: ObjectRef, pairs: tuple[tuple[str, str], ...]
+) -> tuple[ObjectSettings, list[Diagnostic]]:
+    """Parse every annotation we read; a bad one is reported and left at its default."""
+    annotations = dict(pairs)
+    problems: list[Diagnostic] = []
+
+    def bad(key: str, message: str) -> None:
+        problems.append(for_object(ref, annotation_field(key), message, reason="InvalidAnnotation"))
+
+    hostnames: tuple[DomainName, ...] = ()
+    if found := lookup(annotations, "hostname"):
+        hostnames = _names(found, bad)
+    ttl = None
+    if found := lookup(annotations, "ttl"):
+        try:
+            ttl = parse_ttl(found[1])
+        except ValueError as exc:
+            bad(found[0], str(exc))
+    targets = None
+    if found := lookup(annotations, "target"):
+        try:
+            targets = parse_targets(found[1])
+        except ValueError as exc:
+            bad(found[0], str(exc))
+    controller = None
+    if found := lookup(annotations, "controller"):
+        controller = found[1].strip()
+    srv_domains: tuple[DomainName, ...] = ()
+    if found := lookup(annotations, "srv-domain"):
+        srv_domains = _names(found, bad)
+    srv_service = SrvServiceMapping()
+    if found := lookup(annotations, "srv-service"):
+        try:
+            srv_service = parse_srv_service(found[1])
+        except ValueError as exc:
+            bad(found[0], str(exc))
+    priority = DEFAULT_SRV_PRIORITY
+    if found := lookup(annotations, "srv-priority"):
+        try:
+            priority = parse_uint16(found[1])
+        except ValueError as exc:
+            bad(found[0], str(exc))
+    weight = DEFAULT_SRV_WEIGHT
+    if found := lookup(annotations, "srv-weight"):
+        try:
+            weight = parse_uint16(found[1])
+        except ValueError as exc:
+            bad(found[0], str(exc))
+    settings = ObjectSettings(
+        hostnames, ttl, targets, controller, srv_domains, srv_service, priority, weight
+    )
+    return settings, problems
+
+
+def _names(found: tuple[str, str], bad: object) -> tuple[DomainName, ...]:
+    key, value = found
+    names: list[DomainName] = []
+    for item in split_list(value):
+        try:
+            name = DomainName.parse(item)
+        except InvalidNameError as exc:
+            assert callable(bad)
+            bad(key, f"invalid name {item!r}: {exc}")
+            continue
+        if name not in names:
+            names.append(name)
+    return tuple(names)
+
+
+def split_list(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def parse_ttl(value: str) -> int:
+    """Seconds (``300``) or a Go-style duration (``5m``, ``1h30m``), 1 .. 2147483647."""
+    text = value.strip()
+    if not text:
+        raise ValueError("empty TTL")
+    if text.isdigit():
+        seconds = float(text)
+    else:
+        parts = _DURATION_PART.findall(text)
+        if not parts or "".join(n + u for n, u in parts) != text:
+            raise ValueError(f"TTL {value!r} is neither seconds nor a duration like 5m or 1h")
+        seconds = sum(float(n) * _UNIT_SECONDS[u] for n, u in parts)
+    if seconds != int(seconds):
+        raise ValueError(f"TTL {value!r} is not a whole number of seconds")
+    if not 1 <= seconds <= MAX_TTL:
+        raise ValueError(f"TTL {value!r} is outside 1s .. {MAX_TTL}s")
+    return int(seconds)
+
+
+def parse_targets(value: str) -> tuple[Address, ...]:
+    """Comma-separated IPs, or exactly one hostname."""
+    items = split_list(value)
+    if not items:
+        raise ValueError("empty target")
+    addresses: list[Address] = []
+    hostnames: list[str] = []
+    for item in items:
+        try:
+            addresses.append(Address(ip=ipaddress.ip_address(item)))
+        except ValueError:
+            try:
+                DomainName.parse(item)
+            except InvalidNameError:
+                raise ValueError(f"{item!r} is neither an IP address nor a hostname") from None
+            hostnames.append(item)
+    if hostnames and (addresses or len(hostnames) > 1):
+        raise ValueError("target must be IP addresses or exactly one hostname")
+    if hostnames:
+        return (Address(hostname=hostnames[0]),)
+    return tuple(addresses)
+
+
+def parse_srv_service(value: str) -> SrvServiceMapping:
+    items = split_list(value)
+    if not items:
+        raise ValueError("empty srv-service")
+    if all("=" not in item for item in items):
+        if len(items) != 1:
+            raise ValueError("srv-service is one label or portname=label pairs")
+        return SrvServiceMapping(default=_label(items[0]))
+    pairs = []
+    for item in items:
+        port_name, sep, label = item.partition("=")
+        if not sep or not port_name.strip():
+            raise ValueError(f"{item!r} is not portname=label")
+        pairs.append((port_name.strip(), _label(label)))
+    return SrvServiceMapping(by_port_name=tuple(pairs))
+
+
+def _label(raw: str) -> str:
+    label = raw.strip().lower().removeprefix("_")
+    if not re.fullmatch(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?", label):
+        raise ValueError(f"{raw!r} is not a valid SRV service label")
+    return label
+
+
+def parse_uint16(value: str) -> int:
+    try:
+        number = int(value.strip())
+    except ValueError:
+        raise ValueError(f"{value!r} is not an integer") from None
+    if not 0 <= number <= 65535:
+        raise ValueError(f"{number} is outside 0..65535")
+    return number

@@ -1,0 +1,134 @@
+"""The projected form of Kubernetes objects: only the fields the record rules read.
+
+Both the manifest source and the Kubernetes informers produce these values, so the rules
+run unchanged on either, and the informer cache stays small.
+"""
+
+from __future__ import annotations
+
+import enum
+import ipaddress
+from dataclasses import dataclass
+from typing import Union
+
+from dnssync.model.refs import ObjectRef
+
+IPAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
+
+
+class Protocol(enum.Enum):
+    TCP = "TCP"
+    UDP = "UDP"
+    SCTP = "SCTP"
+
+    @property
+    def srv_label(self) -> str:
+        return "_" + self.value.lower()
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Port:
+    """An exposed port: a Service port, or the Gateway listener a route is attached to."""
+
+    port: int
+    protocol: Protocol
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    """One status address: an IP or a hostname (as an AWS load balancer reports)."""
+
+    ip: IPAddress | None = None
+    hostname: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceObject:
+    ref: ObjectRef
+    annotations: tuple[tuple[str, str], ...]
+    labels: tuple[tuple[str, str], ...]
+    ports: tuple[Port, ...]
+    addresses: tuple[Address, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LabelSelector:
+    """A Kubernetes label selector (matchLabels and matchExpressions)."""
+
+    match_labels: tuple[tuple[str, str], ...] = ()
+    # (key, operator, values): In, NotIn, Exists, DoesNotExist
+    match_expressions: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+
+    def matches(self, labels: dict[str, str]) -> bool:
+        if any(labels.get(k) != v for k, v in self.match_labels):
+            return False
+        for key, operator, values in self.match_expressions:
+            present = key in labels
+            if operator == "In" and not (present and labels[key] in values):
+                return False
+            if operator == "NotIn" and present and labels[key] in values:
+                return False
+            if operator == "Exists" and not present:
+                return False
+            if operator == "DoesNotExist" and present:
+                return False
+        return True
+
+
+class NamespacesFrom(enum.Enum):
+    SAME = "Same"
+    ALL = "All"
+    SELECTOR = "Selector"
+
+
+@dataclass(frozen=True, slots=True)
+class Listener:
+    name: str
+    port: int
+    protocol: str  # Gateway API protocol: HTTP, HTTPS, TLS, TCP, UDP or an implementation's
+    hostname: str | None = None
+    namespaces_from: NamespacesFrom = NamespacesFrom.SAME
+    namespace_selector: LabelSelector | None = None
+    allowed_kinds: tuple[str, ...] = ()  # empty: the protocol's default kinds
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayObject:
+    ref: ObjectRef
+    annotations: tuple[tuple[str, str], ...]
+    labels: tuple[tuple[str, str], ...]
+    listeners: tuple[Listener, ...]
+    addresses: tuple[Address, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ParentRef:
+    name: str
+    namespace: str
+    section_name: str | None = None
+    port: int | None = None
+    group: str = "gateway.networking.k8s.io"
+    kind: str = "Gateway"
+
+
+@dataclass(frozen=True, slots=True)
+class RouteObject:
+    ref: ObjectRef  # kind: httproute, tlsroute, tcproute, udproute
+    annotations: tuple[tuple[str, str], ...]
+    labels: tuple[tuple[str, str], ...]
+    hostnames: tuple[str, ...]
+    parent_refs: tuple[ParentRef, ...]
+    # Parents whose status has an Accepted=True condition.
+    accepted_parents: tuple[ParentRef, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NamespaceObject:
+    name: str
+    labels: tuple[tuple[str, str], ...]
+
+
+SourceObject = Union[ServiceObject, GatewayObject, RouteObject, NamespaceObject]
+
+ROUTE_KINDS = ("httproute", "tlsroute", "tcproute", "udproute")

@@ -1,0 +1,256 @@
+"""Turn a Kubernetes object (a plain dict, as YAML or the API gives it) into its projection.
+
+Malformed fields raise :class:`ProjectionError` naming the field; the caller reports it
+against the object and goes on with the others.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from typing import Any
+
+from dnssync.model.refs import ObjectRef
+from dnssync.sources.annotations import RELEVANT_PREFIXES
+from dnssync.sources.objects import (
+    ROUTE_KINDS,
+    Address,
+    GatewayObject,
+    LabelSelector,
+    Listener,
+    NamespaceObject,
+    NamespacesFrom,
+    ParentRef,
+    Port,
+    Protocol,
+    RouteObject,
+    ServiceObject,
+    SourceObject,
+)
+
+GATEWAY_GROUP = "gateway.networking.k8s.io"
+SUPPORTED_KINDS = ("service", "gateway", "namespace", *ROUTE_KINDS)
+
+
+class ProjectionError(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+def kind_of(obj: Mapping[str, Any]) -> str:
+    return str(obj.get("kind") or "").lower()
+
+
+def ref_of(obj: Mapping[str, Any], default_namespace: str = "default") -> ObjectRef:
+    meta = _mapping(obj.get("metadata"), "metadata")
+    name = meta.get("name")
+    if not isinstance(name, str) or not name:
+        raise ProjectionError("metadata.name", "missing")
+    namespace = meta.get("namespace") or default_namespace
+    return ObjectRef(kind_of(obj), str(namespace), name)
+
+
+def project(obj: Mapping[str, Any], default_namespace: str = "default") -> SourceObject | None:
+    """The projection of obj, or None for objects no rule reads (non-LB Services)."""
+    kind = kind_of(obj)
+    if kind == "namespace":
+        meta = _mapping(obj.get("metadata"), "metadata")
+        return NamespaceObject(str(meta.get("name", "")), _string_pairs(meta.get("labels")))
+    ref = ref_of(obj, default_namespace)
+    if kind == "service":
+        return _service(ref, obj)
+    if kind == "gateway":
+        return _gateway(ref, obj)
+    if kind in ROUTE_KINDS:
+        return _route(ref, obj)
+    raise ProjectionError("kind", f"unsupported kind {obj.get('kind')!r}")
+
+
+def _service(ref: ObjectRef, obj: Mapping[str, Any]) -> ServiceObject | None:
+    spec = _mapping(obj.get("spec"), "spec")
+    if spec.get("type") != "LoadBalancer":
+        return None
+    ports = []
+    for index, raw in enumerate(_list(spec.get("ports"), "spec.ports")):
+        where = f"spec.ports[{index}]"
+        item = _mapping(raw, where)
+        ports.append(
+            Port(
+                port=_port(item.get("port"), f"{where}.port"),
+                protocol=_protocol(item.get("protocol", "TCP"), f"{where}.protocol"),
+                name=str(item["name"]) if item.get("name") else None,
+            )
+        )
+    status = _mapping(obj.get("status"), "status")
+    lb = _mapping(status.get("loadBalancer"), "status.loadBalancer")
+    addresses = []
+    for index, raw in enumerate(_list(lb.get("ingress"), "status.loadBalancer.ingress")):
+        where = f"status.loadBalancer.ingress[{index}]"
+        item = _mapping(raw, where)
+        ip = _ip(item["ip"], f"{where}.ip") if item.get("ip") else None
+        hostname = str(item["hostname"]) if item.get("hostname") else None
+        if ip is not None or hostname is not None:
+            addresses.append(Address(ip=ip, hostname=hostname))
+    return ServiceObject(ref, _annotations(obj), _labels(obj), tuple(ports), tuple(addresses))
+
+
+def _gateway(ref: ObjectRef, obj: Mapping[str, Any]) -> GatewayObject:
+    spec = _mapping(obj.get("spec"), "spec")
+    listeners = []
+    for index, raw in enumerate(_list(spec.get("listeners"), "spec.listeners")):
+        where = f"spec.listeners[{index}]"
+        item = _mapping(raw, where)
+        name = item.get("name")
+        if not isinstance(name, str) or not name:
+            raise ProjectionError(f"{where}.name", "missing")
+        allowed = _mapping(item.get("allowedRoutes"), f"{where}.allowedRoutes")
+        namespaces = _mapping(allowed.get("namespaces"), f"{where}.allowedRoutes.namespaces")
+        try:
+            namespaces_from = NamespacesFrom(namespaces.get("from", "Same"))
+        except ValueError:
+            raise ProjectionError(
+                f"{where}.allowedRoutes.namespaces.from", f"unknown value {namespaces['from']!r}"
+            ) from None
+        selector = None
+        if namespaces.get("selector") is not None:
+            selector = _selector(
+                namespaces["selector"], f"{where}.allowedRoutes.namespaces.selector"
+            )
+        kinds = tuple(
+            str(_mapping(k, f"{where}.allowedRoutes.kinds").get("kind", "")).lower()
+            for k in _list(allowed.get("kinds"), f"{where}.allowedRoutes.kinds")
+        )
+        listeners.append(
+            Listener(
+                name=name,
+                port=_port(item.get("port"), f"{where}.port"),
+                protocol=str(item.get("protocol", "")).upper(),
+                hostname=str(item["hostname"]) if item.get("hostname") else None,
+                namespaces_from=namespaces_from,
+                namespace_selector=selector,
+                allowed_kinds=kinds,
+            )
+        )
+    status = _mapping(obj.get("status"), "status")
+    addresses = []
+    for index, raw in enumerate(_list(status.get("addresses"), "status.addresses")):
+        where = f"status.addresses[{index}]"
+        item = _mapping(raw, where)
+        value = item.get("value")
+        if not isinstance(value, str) or not value:
+            raise ProjectionError(f"{where}.value", "missing")
+        kind = item.get("type", "IPAddress")
+        if kind == "IPAddress":
+            addresses.append(Address(ip=_ip(value, f"{where}.value")))
+        elif kind == "Hostname":
+            addresses.append(Address(hostname=value))
+        else:
+            raise ProjectionError(f"{where}.type", f"address type {kind!r} is not supported")
+    return GatewayObject(ref, _annotations(obj), _labels(obj), tuple(listeners), tuple(addresses))
+
+
+def _route(ref: ObjectRef, obj: Mapping[str, Any]) -> RouteObject:
+    spec = _mapping(obj.get("spec"), "spec")
+    hostnames = tuple(str(h) for h in _list(spec.get("hostnames"), "spec.hostnames"))
+    parents = tuple(
+        _parent_ref(raw, f"spec.parentRefs[{i}]", ref.namespace)
+        for i, raw in enumerate(_list(spec.get("parentRefs"), "spec.parentRefs"))
+    )
+    status = _mapping(obj.get("status"), "status")
+    accepted = []
+    for index, raw in enumerate(_list(status.get("parents"), "status.parents")):
+        where = f"status.parents[{index}]"
+        item = _mapping(raw, where)
+        parent = _parent_ref(item.get("parentRef"), f"{where}.parentRef", ref.namespace)
+        conditions = _list(item.get("conditions"), f"{where}.conditions")
+        if any(
+            isinstance(c, Mapping) and c.get("type") == "Accepted" and c.get("status") == "True"
+            for c in conditions
+        ):
+            accepted.append(parent)
+    return RouteObject(ref, _annotations(obj), _labels(obj), hostnames, parents, tuple(accepted))
+
+
+def _parent_ref(raw: Any, where: str, namespace: str) -> ParentRef:
+    item = _mapping(raw, where)
+    name = item.get("name")
+    if not isinstance(name, str) or not name:
+        raise ProjectionError(f"{where}.name", "missing")
+    port = item.get("port")
+    return ParentRef(
+        name=name,
+        namespace=str(item.get("namespace") or namespace),
+        section_name=str(item["sectionName"]) if item.get("sectionName") else None,
+        port=_port(port, f"{where}.port") if port is not None else None,
+        group=str(item.get("group", GATEWAY_GROUP)),
+        kind=str(item.get("kind", "Gateway")),
+    )
+
+
+def _selector(raw: Any, where: str) -> LabelSelector:
+    item = _mapping(raw, where)
+    expressions = []
+    for index, expr in enumerate(_list(item.get("matchExpressions"), f"{where}.matchExpressions")):
+        e = _mapping(expr, f"{where}.matchExpressions[{index}]")
+        expressions.append(
+            (
+                str(e.get("key", "")),
+                str(e.get("operator", "")),
+                tuple(str(v) for v in _list(e.get("values"), "values")),
+            )
+        )
+    return LabelSelector(_string_pairs(item.get("matchLabels")), tuple(expressions))
+
+
+def _annotations(obj: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    meta = _mapping(obj.get("metadata"), "metadata")
+    pairs = _string_pairs(meta.get("annotations"))
+    return tuple((k, v) for k, v in pairs if k.startswith(RELEVANT_PREFIXES))
+
+
+def _labels(obj: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    return _string_pairs(_mapping(obj.get("metadata"), "metadata").get("labels"))
+
+
+def _string_pairs(raw: Any) -> tuple[tuple[str, str], ...]:
+    if not isinstance(raw, Mapping):
+        return ()
+    return tuple(sorted((str(k), "" if v is None else str(v)) for k, v in raw.items()))
+
+
+def _mapping(raw: Any, where: str) -> Mapping[str, Any]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise ProjectionError(where, f"expected a mapping, got {type(raw).__name__}")
+    return raw
+
+
+def _list(raw: Any, where: str) -> list[Any]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise ProjectionError(where, f"expected a list, got {type(raw).__name__}")
+    return raw
+
+
+def _port(raw: Any, where: str) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= 65535:
+        raise ProjectionError(where, f"{raw!r} is not a port number 1..65535")
+    return raw
+
+
+def _protocol(raw: Any, where: str) -> Protocol:
+    try:
+        return Protocol(str(raw).upper())
+    except ValueError:
+        raise ProjectionError(where, f"unknown protocol {raw!r}") from None
+
+
+def _ip(raw: Any, where: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    try:
+        return ipaddress.ip_address(str(raw))
+    except ValueError:
+        raise ProjectionError(where, f"{raw!r} is not an IP address") from None
