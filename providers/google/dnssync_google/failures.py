@@ -103,7 +103,8 @@ def classify(exc: BaseException) -> ApiFailure | None:
         return None
     if isinstance(exc, auth_exc.TransportError):
         return ApiFailure(None, (), f"cannot reach the credentials service: {type(exc).__name__}")
-    if isinstance(exc, auth_exc.RefreshError):
+    if isinstance(exc, auth_exc.GoogleAuthError):
+        # RefreshError, InvalidOperation (anonymous credentials asked to refresh after 401)
         return ApiFailure(401, ("refreshError",), "the access token could not be refreshed")
     return None
 
