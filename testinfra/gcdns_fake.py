@@ -191,6 +191,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "fake-clouddns/1.0"
     protocol_version = "HTTP/1.1"
     timeout = 10  # a stuck client cannot hold a handler thread for long
+    disable_nagle_algorithm = True  # headers and body go out in two writes
 
     def log_message(self, format: str, *args: Any) -> None:
         pass

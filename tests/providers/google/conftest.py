@@ -31,3 +31,36 @@ def gclient(fake: FakeCloudDns) -> Any:
     )
     yield client
     client.close()
+
+
+ZONE = "example.com"
+ZONE_ID = "example-com"
+
+
+def make_provider(fake: FakeCloudDns, **settings: Any) -> Any:
+    """A provider on the fake with anonymous credentials and fast, deterministic backoff."""
+    from google.auth.credentials import AnonymousCredentials
+
+    from dnssync_google.backoff import Backoff
+    from dnssync_google.provider import GoogleCloudDnsProvider
+    from dnssync_google.settings import GoogleSettings
+
+    sleeps: list[float] = []
+    provider = GoogleCloudDnsProvider(
+        GoogleSettings(project=PROJECT, api_endpoint=fake.url, **settings),
+        credentials=AnonymousCredentials(),
+        retry=Backoff(attempts=4, base=0.01, cap=0.05, rng=lambda: 0.5),
+        poll=Backoff(attempts=0, base=0.001, cap=0.005, rng=lambda: 0.5),
+        change_timeout=5.0,
+        sleep=sleeps.append,
+    )
+    provider.sleeps = sleeps  # type: ignore[attr-defined]
+    return provider
+
+
+@pytest.fixture
+def gprovider(fake: FakeCloudDns) -> Iterator[Any]:
+    fake.add_zone(ZONE_ID, ZONE + ".")
+    provider = make_provider(fake)
+    yield provider
+    provider.close()
