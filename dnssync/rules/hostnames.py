@@ -20,7 +20,10 @@ def intersect(listener: str | None, route: str) -> str | None:
         return route
     if listener.startswith("*."):
         if route.startswith("*."):
-            return route if _suffix_match(route[2:], listener) else None
+            # Both wildcards: the more specific one, whichever side it is on.
+            if _suffix_match(route[2:], listener):
+                return route
+            return listener if _suffix_match(listener[2:], route) else None
         return route if _suffix_match(route, listener) else None
     if route.startswith("*.") and _suffix_match(listener, route):
         return listener
