@@ -26,6 +26,10 @@ import dns.rcode
 import dns.tsig
 
 
+class BadAnswer(Exception):
+    """An answer that does not belong to our request, or a transfer out of order."""
+
+
 class Kind(enum.Enum):
     OK = "ok"
     CONFLICT = "conflict"
@@ -138,6 +142,6 @@ def describe_exception(exc: BaseException, key_name: str | None) -> tuple[str, s
         return "network_error", f"cannot resolve the server's name: {exc.strerror or exc}"
     if isinstance(exc, OSError):
         return "network_error", f"network error: {exc.strerror or type(exc).__name__}"
-    if isinstance(exc, dns.exception.FormError):
+    if isinstance(exc, dns.exception.FormError | BadAnswer):
         return "bad_response", f"the server's answer is malformed: {exc}"
     return "error", f"{type(exc).__name__}: {exc}"

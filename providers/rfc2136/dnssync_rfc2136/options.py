@@ -8,7 +8,7 @@ from dnssync.errors import ConfigError
 from dnssync.model.names import DomainName
 from dnssync.providers.base import OptionKind, ProviderOption, ProviderOptions
 
-from dnssync_rfc2136.tsig import (
+from .tsig import (
     DEFAULT_ALGORITHM,
     TsigKey,
     decode_secret,
@@ -19,9 +19,7 @@ from dnssync_rfc2136.tsig import (
 
 HOST = ProviderOption("rfc2136-host", "address or host name of the primary server to update")
 PORT = ProviderOption("rfc2136-port", "DNS port of the server", OptionKind.INT, default=53)
-ZONE = ProviderOption(
-    "rfc2136-zone", "a zone to manage (repeatable)", OptionKind.LIST, default=()
-)
+ZONE = ProviderOption("rfc2136-zone", "a zone to manage (repeatable)", OptionKind.LIST, default=())
 KEYNAME = ProviderOption("rfc2136-tsig-keyname", "TSIG key name")
 SECRET = ProviderOption(
     "rfc2136-tsig-secret", "TSIG secret (base64); prefer the file or the env var", secret=True
@@ -112,7 +110,9 @@ def _key(options: ProviderOptions) -> TsigKey | None:
     secret_file = _string(options, SECRET_FILE)
     algorithm = parse_algorithm(_string(options, ALGORITHM) or DEFAULT_ALGORITHM)
     if secret_text and secret_file:
-        raise ConfigError("set either --rfc2136-tsig-secret or --rfc2136-tsig-secret-file, not both")
+        raise ConfigError(
+            "set either --rfc2136-tsig-secret or --rfc2136-tsig-secret-file, not both"
+        )
     secret: bytes | None = None
     if secret_text:
         secret = decode_secret(secret_text, "--rfc2136-tsig-secret")

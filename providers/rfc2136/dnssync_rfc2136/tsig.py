@@ -81,7 +81,9 @@ def parse_key_name(raw: str) -> dns.name.Name:
     try:
         return dns.name.from_text(raw.strip())
     except dns.exception.DNSException as exc:
-        raise ConfigError(f"--rfc2136-tsig-keyname: {raw!r} is not a valid key name: {exc}") from None
+        raise ConfigError(
+            f"--rfc2136-tsig-keyname: {raw!r} is not a valid key name: {exc}"
+        ) from None
 
 
 def decode_secret(text: str, source: str) -> bytes:

@@ -1,0 +1,52 @@
+"""Packing groups into UPDATE messages under the size limit.
+
+Groups keep their order (deletes first), never straddle two messages, and a message never
+carries two groups writing the same RRset (the server would merge their prerequisites).
+Sizes are upper bounds without name compression, so a packed message always fits; the
+sender still checks the rendered size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from dnssync.model.changes import Action, ChangeGroup
+
+from .updates import GroupUpdate, Touch
+
+_ORDER = {Action.DELETE: 0, Action.UPDATE: 1, Action.CREATE: 2}
+
+
+def deletes_first(groups: Sequence[ChangeGroup]) -> list[ChangeGroup]:
+    """Deletes, then updates, then creates; stable within each kind."""
+    return sorted(groups, key=lambda g: _ORDER[g.action])
+
+
+@dataclass(frozen=True, slots=True)
+class Packing:
+    batches: tuple[tuple[GroupUpdate, ...], ...]
+    # Groups that do not fit in a message on their own.
+    too_big: tuple[GroupUpdate, ...]
+
+
+def pack(entries: Sequence[GroupUpdate], budget: int) -> Packing:
+    """Greedy packing of ``entries`` into batches of at most ``budget`` bytes each."""
+    batches: list[tuple[GroupUpdate, ...]] = []
+    too_big: list[GroupUpdate] = []
+    current: list[GroupUpdate] = []
+    size = 0
+    touched: set[Touch] = set()
+    for entry in entries:
+        if entry.size > budget:
+            too_big.append(entry)
+            continue
+        if current and (size + entry.size > budget or touched & entry.touches):
+            batches.append(tuple(current))
+            current, size, touched = [], 0, set()
+        current.append(entry)
+        size += entry.size
+        touched |= entry.touches
+    if current:
+        batches.append(tuple(current))
+    return Packing(tuple(batches), tuple(too_big))

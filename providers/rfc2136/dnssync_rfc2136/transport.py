@@ -1,0 +1,127 @@
+"""DNS over TCP with a deadline on every step, counted, and errors in plain words.
+
+Every request opens its own TCP connection (UPDATEs can reach 64 KiB, beyond what UDP
+carries reliably), is counted in the provider's :class:`RequestCounter` by operation and
+result, and adds its bytes to the counter. Network, timeout and TSIG failures become
+:class:`ProviderError` with a message that names the server and the key, never the secret.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import struct
+import time
+from collections.abc import Iterator
+
+import dns.exception
+import dns.message
+import dns.rcode
+
+from dnssync.errors import ProviderError
+from dnssync.providers.base import RequestCounter
+
+from .errors import BadAnswer, describe_exception
+
+_FRAME = struct.Struct("!H")
+
+
+class Connection:
+    """One TCP connection to the server with a fixed deadline."""
+
+    def __init__(self, sock: socket.socket, deadline: float, counter: RequestCounter) -> None:
+        self._sock = sock
+        self._deadline = deadline
+        self._counter = counter
+        # What the request counter records for this exchange when it ends without error.
+        self.result = "ok"
+
+    def send(self, wire: bytes) -> None:
+        self._settimeout()
+        self._sock.sendall(_FRAME.pack(len(wire)) + wire)
+        self._counter.bytes_sent += len(wire) + _FRAME.size
+
+    def receive(self) -> bytes:
+        (length,) = _FRAME.unpack(self._read(_FRAME.size))
+        wire = self._read(length)
+        self._counter.bytes_received += length + _FRAME.size
+        return wire
+
+    def _read(self, count: int) -> bytes:
+        chunks: list[bytes] = []
+        while count:
+            self._settimeout()
+            chunk = self._sock.recv(count)
+            if not chunk:
+                raise EOFError("connection closed")
+            chunks.append(chunk)
+            count -= len(chunk)
+        return b"".join(chunks)
+
+    def _settimeout(self) -> None:
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("deadline passed")
+        self._sock.settimeout(remaining)
+
+
+class Transport:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        counter: RequestCounter,
+        *,
+        timeout: float,
+        key_name: str | None = None,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.timeout = timeout
+        self._counter = counter
+        self._key_name = key_name
+
+    @property
+    def server(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
+
+    @contextlib.contextmanager
+    def session(self, operation: str, timeout: float | None = None) -> Iterator[Connection]:
+        """A connection for one request; any failure inside becomes a ProviderError."""
+        limit = self.timeout if timeout is None else timeout
+        deadline = time.monotonic() + limit
+        connection: Connection | None = None
+        try:
+            with socket.create_connection((self.host, self.port), timeout=limit) as sock:
+                connection = Connection(sock, deadline, self._counter)
+                yield connection
+        except ProviderError:
+            # Raised by the caller on an answer it cannot use (e.g. a refused transfer).
+            self._counter.count(operation, connection.result if connection else "error")
+            raise
+        except (OSError, EOFError, BadAnswer, dns.exception.DNSException) as exc:
+            result, reason = describe_exception(exc, self._key_name)
+            self._counter.count(operation, result)
+            if result == "timeout":
+                reason = f"no answer within {limit:g}s"
+            raise ProviderError(f"rfc2136: {operation} to {self.server} failed: {reason}") from exc
+        assert connection is not None
+        self._counter.count(operation, connection.result)
+
+    def exchange(
+        self, operation: str, message: dns.message.Message, timeout: float | None = None
+    ) -> dns.message.Message:
+        """Send one message and return the verified answer (any rcode)."""
+        wire = message.to_wire()
+        with self.session(operation, timeout) as connection:
+            connection.send(wire)
+            answer = dns.message.from_wire(
+                connection.receive(), keyring=message.keyring, request_mac=message.mac
+            )
+            if not message.is_response(answer):
+                raise BadAnswer("the answer does not match the request")
+            rcode = answer.rcode()
+            if rcode != dns.rcode.NOERROR:
+                connection.result = dns.rcode.to_text(rcode).lower()
+        return answer

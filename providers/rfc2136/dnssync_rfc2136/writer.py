@@ -1,0 +1,244 @@
+"""Applying change groups: batched UPDATEs, isolation of bad groups, read-back.
+
+1. Groups are ordered deletes first, turned into prerequisites + operations, and packed
+   into as few messages as the size limit allows.
+2. A message that fails as a whole for a reason one group may cause (a prerequisite, a
+   refusal, SERVFAIL) applied nothing, so it is split in halves and resent until the bad
+   groups are alone; they are reported, the good ones are applied.
+3. A failure of the exchange itself (network, TSIG, NOTAUTH) raises ProviderError; the next
+   run re-reads the zone and plans again, so nothing is lost or applied twice.
+4. Servers answer NOERROR to writes they ignore (a record beside a CNAME), so the zone is
+   transferred again and every group checked; a group that did not fully take effect is
+   reported as a conflict and the parts of it that did are undone.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import dns.exception
+import dns.rcode
+import dns.rdata
+
+from dnssync.errors import ProviderError
+from dnssync.model.changes import Action, Change, ChangeGroup
+from dnssync.model.names import DomainName
+from dnssync.model.records import RecordKey, RRset
+from dnssync.providers.base import ApplyResult, GroupFailure
+
+from .axfr import ZoneSnapshot
+from .batching import deletes_first, pack
+from .errors import Kind, describe_rcode, kind_of
+from .reader import ZoneReader
+from .transport import Transport
+from .tsig import TsigKey
+from .updates import (
+    GroupUpdate,
+    UnwritableGroup,
+    WireOf,
+    build,
+    inverse,
+    model_wire,
+    overhead,
+    render,
+)
+
+log = logging.getLogger(__name__)
+
+# Refusals of single groups in a row, with nothing accepted yet, after which the refusal is
+# taken to be about us (key, policy) rather than about one group.
+REFUSALS_BEFORE_GIVING_UP = 3
+
+
+@dataclass
+class _Run:
+    zone: DomainName
+    total: int
+    applied: list[GroupUpdate] = field(default_factory=list)
+    failed: list[GroupFailure] = field(default_factory=list)
+    refused_in_a_row: int = 0
+    messages: int = 0
+
+
+class ZoneWriter:
+    def __init__(
+        self,
+        transport: Transport,
+        reader: ZoneReader,
+        key: TsigKey | None,
+        *,
+        max_message_bytes: int,
+        verify: bool = True,
+    ) -> None:
+        self._transport = transport
+        self._reader = reader
+        self._key = key
+        self._max_bytes = max_message_bytes
+        self._verify = verify
+
+    def apply(self, zone: DomainName, groups: Sequence[ChangeGroup]) -> ApplyResult:
+        run = _Run(zone, len(groups))
+        wire_of = _wire_lookup(self._reader.cached(zone))
+        entries: list[GroupUpdate] = []
+        for group in deletes_first(groups):
+            try:
+                entries.append(build(zone, group, wire_of))
+            except UnwritableGroup as exc:
+                run.failed.append(GroupFailure(group, f"rfc2136: {exc}"))
+        packing = pack(entries, self._max_bytes - overhead(zone, self._key))
+        for entry in packing.too_big:
+            run.failed.append(
+                GroupFailure(
+                    entry.group,
+                    f"rfc2136: {_describe(entry.group)} needs about {entry.size} bytes, more "
+                    f"than fits in one UPDATE message ({self._max_bytes} bytes)",
+                )
+            )
+        try:
+            for batch in packing.batches:
+                self._send(run, batch)
+        except ProviderError as exc:
+            self._reader.forget(zone)
+            if run.applied:
+                raise ProviderError(
+                    f"{exc} ({len(run.applied)} of {run.total} groups were applied before the "
+                    "failure; the next run reads the zone again and continues)"
+                ) from exc
+            raise
+        log.info(
+            "rfc2136: %s: %d groups applied in %d UPDATE messages, %d failed",
+            zone.fqdn,
+            len(run.applied),
+            run.messages,
+            len(run.failed),
+        )
+        if run.applied and self._verify:
+            self._read_back(run)
+        return ApplyResult(tuple(e.group for e in run.applied), tuple(run.failed))
+
+    # -- sending with isolation
+
+    def _send(self, run: _Run, batch: Sequence[GroupUpdate]) -> None:
+        message = render(run.zone, batch, self._key)
+        try:
+            size = len(message.to_wire())
+        except dns.exception.TooBig:
+            size = self._max_bytes + 1
+        if size > self._max_bytes and len(batch) > 1:
+            # Never expected (sizes are upper bounds), but never send an oversized message.
+            half = len(batch) // 2
+            self._send(run, batch[:half])
+            self._send(run, batch[half:])
+            return
+        run.messages += 1
+        answer = self._transport.exchange("update", message)
+        rcode = answer.rcode()
+        kind = kind_of(rcode)
+        if kind is Kind.OK:
+            run.applied.extend(batch)
+            run.refused_in_a_row = 0
+            return
+        if kind is Kind.FATAL:
+            raise ProviderError(
+                f"rfc2136: UPDATE of zone {run.zone.fqdn} on {self._transport.server} failed: "
+                f"{describe_rcode(rcode)}"
+            )
+        if len(batch) > 1:
+            log.info(
+                "rfc2136: %s: a message of %d groups failed with %s; splitting it to find the "
+                "failing groups",
+                run.zone.fqdn,
+                len(batch),
+                dns.rcode.to_text(rcode),
+            )
+            half = len(batch) // 2
+            self._send(run, batch[:half])
+            self._send(run, batch[half:])
+            return
+        group = batch[0].group
+        run.failed.append(
+            GroupFailure(
+                group,
+                f"rfc2136: {_describe(group)} in {run.zone.fqdn}: {describe_rcode(rcode)}",
+                conflict=kind is Kind.CONFLICT,
+            )
+        )
+        if rcode == dns.rcode.REFUSED and not run.applied:
+            run.refused_in_a_row += 1
+            if run.refused_in_a_row >= REFUSALS_BEFORE_GIVING_UP:
+                raise ProviderError(
+                    f"rfc2136: {self._transport.server} refuses every update to zone "
+                    f"{run.zone.fqdn}: {describe_rcode(rcode)}"
+                )
+
+    # -- read-back
+
+    def _read_back(self, run: _Run) -> None:
+        snapshot = self._reader.refresh(run.zone)
+        held = snapshot.index()
+        still_applied: list[GroupUpdate] = []
+        for entry in run.applied:
+            missing = [c for c in entry.group if not _took_effect(c, held)]
+            if not missing:
+                still_applied.append(entry)
+                continue
+            done = [c for c in entry.group if c not in missing]
+            message = (
+                f"rfc2136: {_describe(entry.group)} in {run.zone.fqdn}: the server answered "
+                f"NOERROR but did not apply {', '.join(_seen(c, held) for c in missing)} "
+                "(servers silently ignore a record added beside a CNAME, or a CNAME added "
+                "beside other data, or another writer changed it)"
+            )
+            if done:
+                message += "; " + self._undo(run.zone, done, snapshot)
+            log.warning("%s", message)
+            run.failed.append(GroupFailure(entry.group, message, conflict=True))
+        run.applied = still_applied
+
+    def _undo(self, zone: DomainName, done: Sequence[Change], snapshot: ZoneSnapshot) -> str:
+        """Undo the parts of a group that took effect, so no group stays half-written."""
+        what = ", ".join(str(c.key) for c in done)
+        try:
+            entry = build(zone, inverse(done), _wire_lookup(snapshot))
+            answer = self._transport.exchange("update", render(zone, [entry], self._key))
+        except (ProviderError, UnwritableGroup) as exc:
+            return f"undoing {what} failed: {exc}"
+        if answer.rcode() != dns.rcode.NOERROR:
+            return f"undoing {what} failed: {describe_rcode(answer.rcode())}"
+        return f"undone: {what}"
+
+
+def _took_effect(change: Change, held: dict[RecordKey, RRset]) -> bool:
+    if change.action is Action.DELETE:
+        return change.key not in held
+    return held.get(change.key) == change.new
+
+
+def _seen(change: Change, held: dict[RecordKey, RRset]) -> str:
+    current = held.get(change.key)
+    if change.action is Action.DELETE:
+        return f"the delete of {change.key} (still there: {current})"
+    return f"{change.new} (the server holds {current or 'nothing'})"
+
+
+def _describe(group: ChangeGroup) -> str:
+    parts = [f"{c.action.value} {c.key}" for c in group]
+    return "group [" + "; ".join(parts) + "]"
+
+
+def _wire_lookup(snapshot: ZoneSnapshot | None) -> WireOf:
+    """The server's own data for an RRset when it is what the model says, else ours."""
+    if snapshot is None:
+        return model_wire
+    index = snapshot.index()
+
+    def wire_of(rrset: RRset) -> Sequence[dns.rdata.Rdata]:
+        raw = snapshot.wire.get(rrset.key)
+        current = index.get(rrset.key)
+        if raw is not None and current is not None and current.values == rrset.values:
+            return list(raw)
+        return model_wire(rrset)
+
+    return wire_of
