@@ -39,11 +39,10 @@ ZONE_ID = "example-com"
 
 def make_provider(fake: FakeCloudDns, **settings: Any) -> Any:
     """A provider on the fake with anonymous credentials and fast, deterministic backoff."""
-    from google.auth.credentials import AnonymousCredentials
-
     from dnssync_google.backoff import Backoff
     from dnssync_google.provider import GoogleCloudDnsProvider
     from dnssync_google.settings import GoogleSettings
+    from google.auth.credentials import AnonymousCredentials
 
     sleeps: list[float] = []
     provider = GoogleCloudDnsProvider(
