@@ -182,8 +182,7 @@ def _failure(group: ChangeGroup, failure: ApiFailure) -> GroupFailure:
     conflict = failure.kind is not Kind.INVALID
     if conflict:
         message = (
-            f"{what}: the zone changed since it was read (another writer?); nothing was "
-            f"overwritten and the next run re-reads it: {failure.describe()}"
+            f"{what}: {failure.describe()}; nothing was overwritten, the next run re-reads the zone"
         )
     else:
         message = f"{what}: refused by Cloud DNS: {failure.describe()}"

@@ -73,7 +73,7 @@ _EXPLANATIONS = {
     403: "permission denied (the credentials need roles/dns.admin on the project)",
     404: "not found",
     409: "a record set that dnssync wanted to create already exists (another writer?)",
-    412: "a record set changed since it was read (another writer?); nothing was overwritten",
+    412: "a record set changed since it was read (another writer?)",
     429: "rate limited by Cloud DNS",
     500: "Cloud DNS internal error",
     502: "Cloud DNS is unavailable",
