@@ -136,6 +136,11 @@ def route_claims(
     attachments: list[Attachment],
     default_ttl: int,
 ) -> Claims:
+    """Address records at the route's names and SRV records for its listeners.
+
+    A name from the ``hostname`` annotation gets the addresses of every attachment; a
+    ``spec.hostnames`` entry only those of the listeners whose hostname allows it.
+    """
     claims = Claims()
     if not attachments:
         return claims
@@ -143,21 +148,40 @@ def route_claims(
     ttl = settings.ttl or default_ttl
     found = lookup(annotations, "hostname")
     name_field = annotation_field(found[0]) if found else ""
-    names: list[tuple[DomainName, str]] = [(n, name_field) for n in settings.hostnames]
+    every = frozenset(range(len(attachments)))
+    names: list[tuple[DomainName, str, frozenset[int]]] = [
+        (n, name_field, every) for n in settings.hostnames
+    ]
     if route.ref.kind in HOSTNAME_ROUTES:
-        for name in _spec_hostnames(route, attachments, claims):
-            if name not in [n for n, _ in names]:
-                names.append((name, "spec.hostnames"))
+        taken = {n for n, _, _ in names}
+        for name, matched in _spec_hostnames(route, attachments, claims):
+            if name not in taken:
+                names.append((name, "spec.hostnames", matched))
     if settings.targets is not None:
         found = lookup(annotations, "target")
         status_field = annotation_field(found[0]) if found else ""
-        addresses: tuple[Address, ...] = settings.targets
     else:
         status_field = "status.parents"
-        addresses = tuple(a for att in attachments for a in att.addresses)
-    chosen = choose_addresses(route.ref, addresses, status_field, claims)
-    ports = frozenset((a.listener.port, listener_protocol(a.listener)) for a in attachments)
-    claims.addresses.extend(address_claims(route.ref, names, chosen, ports, ttl))
+    chosen_by_group: dict[frozenset[int], ChosenAddresses] = {}
+
+    def chosen_for(group: frozenset[int]) -> ChosenAddresses:
+        if group not in chosen_by_group:
+            if settings.targets is not None:
+                addresses: tuple[Address, ...] = settings.targets
+            else:
+                addresses = tuple(a for i in sorted(group) for a in attachments[i].addresses)
+            found = Claims()
+            chosen_by_group[group] = choose_addresses(route.ref, addresses, status_field, found)
+            claims.diagnostics.extend(d for d in found.diagnostics if d not in claims.diagnostics)
+        return chosen_by_group[group]
+
+    for group in sorted({g for _, _, g in names}, key=sorted):
+        ports = frozenset(
+            (attachments[i].listener.port, listener_protocol(attachments[i].listener))
+            for i in group
+        )
+        in_group = [(n, f) for n, f, g in names if g == group]
+        claims.addresses.extend(address_claims(route.ref, in_group, chosen_for(group), ports, ttl))
     if route.ref.kind in SRV_ROUTES:
         srv_ports = sorted(
             {
@@ -166,16 +190,20 @@ def route_claims(
             }
         )
         first = names[0][0] if names else None
+        chosen = chosen_for(every)
         srv_claims(route.ref, settings, annotations, srv_ports, chosen, first, ttl, claims)
     return claims
 
 
 def _spec_hostnames(
     route: RouteObject, attachments: list[Attachment], claims: Claims
-) -> list[DomainName]:
-    found: list[DomainName] = []
+) -> list[tuple[DomainName, frozenset[int]]]:
+    """Each name from spec.hostnames (or the listener hostname) and the attachments
+    whose listener allows it, in first-seen order."""
+    found: dict[DomainName, set[int]] = {}
+    invalid: set[str] = set()
     candidates: list[str | None] = list(route.hostnames) or [None]
-    for attachment in attachments:
+    for index, attachment in enumerate(attachments):
         listener_host = attachment.listener.hostname
         for host in candidates:
             matched = listener_host if host is None else intersect(listener_host, host)
@@ -184,13 +212,14 @@ def _spec_hostnames(
             try:
                 name = DomainName.parse(matched)
             except InvalidNameError as exc:
-                claims.diagnostics.append(
-                    for_object(route.ref, "spec.hostnames", f"invalid hostname: {exc}")
-                )
+                if matched not in invalid:
+                    invalid.add(matched)
+                    claims.diagnostics.append(
+                        for_object(route.ref, "spec.hostnames", f"invalid hostname: {exc}")
+                    )
                 continue
-            if name not in found:
-                found.append(name)
-    return found
+            found.setdefault(name, set()).add(index)
+    return [(name, frozenset(indices)) for name, indices in found.items()]
 
 
 __all__ = [
