@@ -6,10 +6,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from gcdns_helpers import PROJECT, ZONE, ZONE_ID, make_provider
 
 from testinfra.gcdns_fake import FakeCloudDns
-
-PROJECT = "test-project"
 
 
 @pytest.fixture
@@ -19,7 +18,7 @@ def fake() -> Iterator[FakeCloudDns]:
 
 
 @pytest.fixture
-def gclient(fake: FakeCloudDns) -> Any:
+def gclient(fake: FakeCloudDns) -> Iterator[Any]:
     """A plain google-cloud-dns client on the fake (anonymous credentials)."""
     from google.auth.credentials import AnonymousCredentials
     from google.cloud import dns
@@ -31,30 +30,6 @@ def gclient(fake: FakeCloudDns) -> Any:
     )
     yield client
     client.close()
-
-
-ZONE = "example.com"
-ZONE_ID = "example-com"
-
-
-def make_provider(fake: FakeCloudDns, **settings: Any) -> Any:
-    """A provider on the fake with anonymous credentials and fast, deterministic backoff."""
-    from dnssync_google.backoff import Backoff
-    from dnssync_google.provider import GoogleCloudDnsProvider
-    from dnssync_google.settings import GoogleSettings
-    from google.auth.credentials import AnonymousCredentials
-
-    sleeps: list[float] = []
-    provider = GoogleCloudDnsProvider(
-        GoogleSettings(project=PROJECT, api_endpoint=fake.url, **settings),
-        credentials=AnonymousCredentials(),
-        retry=Backoff(attempts=4, base=0.01, cap=0.05, rng=lambda: 0.5),
-        poll=Backoff(attempts=0, base=0.001, cap=0.005, rng=lambda: 0.5),
-        change_timeout=5.0,
-        sleep=sleeps.append,
-    )
-    provider.sleeps = sleeps  # type: ignore[attr-defined]
-    return provider
 
 
 @pytest.fixture

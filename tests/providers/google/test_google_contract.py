@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from conftest import ZONE, ZONE_ID, make_provider
+from gcdns_helpers import ZONE, ZONE_ID, make_provider
 
 from dnssync.model.names import DomainName
 from dnssync.providers.base import Provider

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PROJECT, ZONE, ZONE_ID, make_provider
 from dnssync_google.provider import GoogleCloudDnsProvider
 from dnssync_google.settings import GoogleSettings
+from gcdns_helpers import PROJECT, ZONE, ZONE_ID, make_provider
 
 from dnssync.errors import ConfigError, ProviderError
 from dnssync.model.names import DomainName
