@@ -241,3 +241,13 @@ def test_stop_is_bounded_and_frees_the_port() -> None:
     assert time.monotonic() - started < 5
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+def test_changes_are_listed_with_paging(fake: FakeCloudDns, zone: Any) -> None:
+    for i in range(5):
+        _change(zone, add=[(f"h{i}.example.test.", "A", 60, ["192.0.2.1"])])
+    fake.reset_requests()
+    changes = list(zone.list_changes())
+    assert [c.name for c in changes] == ["1", "2", "3", "4", "5"]
+    assert [len(c.additions) for c in changes] == [1] * 5
+    assert fake.count("changes.list") == 2
