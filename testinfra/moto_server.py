@@ -1,0 +1,424 @@
+"""moto's Route53 as a real HTTP endpoint on loopback, for provider tests.
+
+The server is moto's own ``ThreadedMotoServer`` on 127.0.0.1 with a free port, so boto3
+talks real HTTP to it (``AWS_ENDPOINT_URL_ROUTE_53`` works as in production). ``reset()``
+empties it between tests; ``stop()`` (or leaving the ``with`` block) always stops it.
+
+moto accepts many change batches the real Route53 rejects (see the test-infrastructure
+notes: CREATE over an existing set with other values, DELETE with stale values, a CNAME
+beside other data, 32,000 characters of values...). ``strict=True`` (the default) replaces
+moto's ``change_resource_record_sets`` with one that validates the whole batch against
+the zone the way Route53 documents it (all or nothing; CREATE refuses an existing set;
+DELETE must match the current set exactly; CNAME exclusive and never at the apex; at most
+1,000 changes, 1,000 values and 32,000 characters, UPSERT counting twice) and answers
+``InvalidChangeBatch`` with Route53's message texts. Every accepted or rejected batch is
+recorded in :attr:`MotoRoute53.batches` so tests can check sizes and request counts.
+Names are stored as Route53 lists them: a leading ``*`` label comes back as ``\\052``.
+
+Usage::
+
+    with MotoRoute53() as aws:
+        zone_id = aws.create_zone("example.com")
+        os.environ.update(aws.environ())      # or monkeypatch.setenv(...)
+        ...
+        aws.reset()
+
+Run ``python -m testinfra.moto_server`` for a server a person can point the CLI at.
+"""
+
+from __future__ import annotations
+
+import copy
+import ipaddress
+import logging
+import os
+import threading
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+MAX_CHANGES = 1000
+MAX_VALUES = 1000
+MAX_CHARACTERS = 32000
+
+
+@dataclass(frozen=True, slots=True)
+class BatchRecord:
+    """One ChangeResourceRecordSets request as the strict server saw it."""
+
+    zone_id: str
+    changes: int
+    values: int
+    characters: int
+    accepted: bool
+    messages: tuple[str, ...] = ()
+
+
+class MotoRoute53:
+    def __init__(self, *, strict: bool = True, quiet: bool = True) -> None:
+        self.strict = strict
+        self.quiet = quiet
+        self.batches: list[BatchRecord] = []
+        self._lock = threading.Lock()
+        self._server: Any = None
+        self.endpoint = ""
+
+    # -- life cycle ----------------------------------------------------------------------
+
+    def start(self) -> MotoRoute53:
+        if self._server is not None:
+            return self
+        os.environ.update({k: v for k, v in FAKE_CREDENTIALS.items() if k not in os.environ})
+        from moto.server import ThreadedMotoServer
+
+        if self.quiet:
+            logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        if self.strict:
+            _install_strict(self)
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server.start()
+        host, port = server.get_host_and_port()
+        self._server = server
+        self.endpoint = f"http://{host}:{port}"
+        self._wait_ready()
+        return self
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is not None:
+            server.stop()
+        if self.strict:
+            _uninstall_strict(self)
+
+    def __enter__(self) -> MotoRoute53:
+        return self.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+    def reset(self) -> None:
+        """Forget every zone and record (moto's own reset endpoint) and the batch log."""
+        request = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            answer.read()
+        with self._lock:
+            self.batches.clear()
+
+    def _wait_ready(self, timeout: float = 15.0) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(f"{self.endpoint}/moto-api/", timeout=2) as answer:
+                    answer.read()
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError(f"moto did not answer on {self.endpoint}") from None
+                time.sleep(0.05)
+
+    # -- helpers for tests ---------------------------------------------------------------
+
+    def environ(self) -> dict[str, str]:
+        """What a process needs to use this server through boto3's own chain."""
+        return {**FAKE_CREDENTIALS, "AWS_ENDPOINT_URL_ROUTE_53": self.endpoint}
+
+    def client(self) -> Any:
+        import boto3
+
+        return boto3.client(
+            "route53",
+            endpoint_url=self.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+
+    def create_zone(
+        self,
+        name: str,
+        *,
+        private: bool = False,
+        tags: dict[str, str] | None = None,
+    ) -> str:
+        """Create a hosted zone; returns its bare id."""
+        client = self.client()
+        kwargs: dict[str, Any] = {"Name": name, "CallerReference": str(uuid.uuid4())}
+        if private:
+            kwargs["HostedZoneConfig"] = {"PrivateZone": True, "Comment": "private"}
+            kwargs["VPC"] = {"VPCRegion": "us-east-1", "VPCId": "vpc-12345678"}
+        zone_id = str(client.create_hosted_zone(**kwargs)["HostedZone"]["Id"]).rsplit("/", 1)[-1]
+        if tags:
+            client.change_tags_for_resource(
+                ResourceType="hostedzone",
+                ResourceId=zone_id,
+                AddTags=[{"Key": k, "Value": v} for k, v in tags.items()],
+            )
+        return zone_id
+
+    def record_sets(self, zone_id: str) -> list[dict[str, Any]]:
+        pages = self.client().get_paginator("list_resource_record_sets")
+        return [r for p in pages.paginate(HostedZoneId=zone_id) for r in p["ResourceRecordSets"]]
+
+    def change_requests(self, zone_id: str | None = None) -> list[BatchRecord]:
+        with self._lock:
+            return [b for b in self.batches if zone_id is None or b.zone_id == zone_id]
+
+    def _record(self, batch: BatchRecord) -> None:
+        with self._lock:
+            self.batches.append(batch)
+
+
+# -- strict change batches -------------------------------------------------------------------
+
+_ACTIVE: list[MotoRoute53] = []
+_ORIGINAL: dict[str, Any] = {}
+
+
+def _install_strict(owner: MotoRoute53) -> None:
+    from moto.route53.models import Route53Backend
+
+    if not _ORIGINAL:
+        _ORIGINAL["change"] = Route53Backend.change_resource_record_sets
+        setattr(Route53Backend, "change_resource_record_sets", _strict_change)  # noqa: B010
+    _ACTIVE.append(owner)
+
+
+def _uninstall_strict(owner: MotoRoute53) -> None:
+    from moto.route53.models import Route53Backend
+
+    if owner in _ACTIVE:
+        _ACTIVE.remove(owner)
+    if not _ACTIVE and _ORIGINAL:
+        setattr(Route53Backend, "change_resource_record_sets", _ORIGINAL.pop("change"))  # noqa: B010
+
+
+def _strict_change(backend: Any, zoneid: str, change_list: list[dict[str, Any]]) -> None:
+    zone = backend.get_hosted_zone(zoneid)
+    checker = _BatchChecker(zone)
+    messages = checker.check(change_list)
+    record = BatchRecord(
+        zone.id.rsplit("/", 1)[-1],
+        checker.changes,
+        checker.values,
+        checker.characters,
+        not messages,
+        tuple(messages),
+    )
+    for owner in _ACTIVE:
+        owner._record(record)
+    if messages:
+        raise _invalid_change_batch(messages)
+    for change in change_list:
+        _apply(zone, change)
+
+
+def _invalid_change_batch(messages: list[str]) -> Exception:
+    from moto.route53.exceptions import Route53ClientError
+
+    # One message as it is; several in brackets, as Route53 joins them in one Message.
+    text = messages[0] if len(messages) == 1 else "[" + ", ".join(messages) + "]"
+    error: Exception = Route53ClientError("InvalidChangeBatch", text)
+    return error
+
+
+def _norm(name: str) -> str:
+    name = name.strip().rstrip(".").lower()
+    return "*" + name[4:] if name.startswith("\\052") else name
+
+
+def _stored(name: str) -> str:
+    text = name.strip().rstrip(".") + "."
+    return "\\052" + text[1:] if text.startswith("*") else text
+
+
+def _values(rrset: dict[str, Any]) -> list[str]:
+    return [
+        str(v["Value"]) if isinstance(v, dict) else str(v)
+        for v in rrset.get("ResourceRecords") or ()
+    ]
+
+
+def _alias(raw: Any) -> tuple[str, str, bool] | None:
+    if not raw:
+        return None
+    health = raw.get("EvaluateTargetHealth", False)
+    if isinstance(health, str):
+        health = health.lower() == "true"
+    return (_norm(str(raw["DNSName"])), str(raw.get("HostedZoneId", "")), bool(health))
+
+
+def _snapshot(ttl: Any, values: list[str], alias: Any) -> tuple[Any, ...]:
+    return (None if alias else int(ttl or 0), tuple(sorted(values)), _alias(alias))
+
+
+class _BatchChecker:
+    def __init__(self, zone: Any) -> None:
+        self.zone_name = _norm(zone.name)
+        self.state: dict[tuple[str, str, str | None], tuple[Any, ...]] = {}
+        for rs in zone.rrsets:
+            key = (_norm(rs.name), str(rs.type), rs.set_identifier)
+            self.state[key] = _snapshot(rs.ttl, [str(v) for v in rs.records or ()], rs.alias_target)
+        self.changes = self.values = self.characters = 0
+
+    def check(self, change_list: list[dict[str, Any]]) -> list[str]:
+        messages: list[str] = []
+        for change in change_list:
+            action = str(change["Action"])
+            rrset = change["ResourceRecordSet"]
+            values = _values(rrset)
+            factor = 2 if action == "UPSERT" else 1
+            self.changes += factor
+            self.values += factor * len(values)
+            self.characters += factor * sum(len(v) for v in values)
+            problem = self._one(action, rrset, values)
+            if problem:
+                messages.append(problem)
+        if self.changes > MAX_CHANGES or self.values > MAX_VALUES:
+            messages.insert(0, f"Number of records limit of {MAX_VALUES} exceeded.")
+        if self.characters > MAX_CHARACTERS:
+            # The text of this message was not seen from AWS; only the code matters here.
+            messages.insert(0, f"Number of characters limit of {MAX_CHARACTERS} exceeded.")
+        return messages
+
+    def _one(self, action: str, rrset: dict[str, Any], values: list[str]) -> str | None:
+        name = _norm(str(rrset["Name"]))
+        shown = _stored(name)
+        rtype = str(rrset["Type"])
+        key = (name, rtype, rrset.get("SetIdentifier"))
+        which = f"[name='{shown}', type='{rtype}']"
+        if not (name == self.zone_name or name.endswith("." + self.zone_name)):
+            return f"RRSet with DNS name {shown} is not permitted in zone {self.zone_name}."
+        bad = _bad_value(rtype, values)
+        if bad:
+            return bad
+        snapshot = _snapshot(rrset.get("TTL"), values, rrset.get("AliasTarget"))
+        current = self.state.get(key)
+        if action == "DELETE":
+            if current is None:
+                return f"Tried to delete resource record set {which} but it was not found"
+            if current != snapshot:
+                return (
+                    f"Tried to delete resource record set {which} but the values provided do "
+                    "not match the current values"
+                )
+            del self.state[key]
+            return None
+        if action == "CREATE" and current is not None:
+            return f"Tried to create resource record set {which} but it already exists"
+        others = {t for (n, t, _s) in self.state if n == name and t != rtype}
+        if rtype == "CNAME" and name == self.zone_name:
+            return (
+                f"RRSet of type CNAME with DNS name {shown} is not permitted at apex in zone "
+                f"{self.zone_name}."
+            )
+        if rtype == "CNAME" and others:
+            return (
+                f"RRSet of type CNAME with DNS name {shown} is not permitted as it conflicts "
+                f"with other records with the same DNS name in zone {self.zone_name}."
+            )
+        if "CNAME" in others:
+            return (
+                f"RRSet with DNS name {shown} is not permitted because a conflicting RRSet of "
+                f"type CNAME with the same DNS name already exists in zone {self.zone_name}."
+            )
+        self.state[key] = snapshot
+        return None
+
+
+def _bad_value(rtype: str, values: list[str]) -> str | None:
+    for value in values:
+        try:
+            if rtype == "A":
+                ipaddress.IPv4Address(value)
+            elif rtype == "AAAA":
+                ipaddress.IPv6Address(value)
+        except ValueError:
+            kind = "IPv4" if rtype == "A" else "IPv6"
+            return (
+                f"Invalid Resource Record: 'FATAL problem: ARRDATAIllegal{kind}Address "
+                f"(Value is not a valid {kind} address) encountered with '{value}''"
+            )
+        if rtype == "TXT" and any(len(s) > 255 for s in _txt_strings(value)):
+            return (
+                "Invalid Resource Record: 'FATAL problem: TXTRDATATooLong (TXT record "
+                f"string is too long) encountered with '{value[:40]}...''"
+            )
+    return None
+
+
+def _txt_strings(value: str) -> Iterator[str]:
+    """The character strings of a TXT value in presentation form, escapes decoded."""
+    index = 0
+    while index < len(value):
+        if value[index] != '"':
+            index += 1
+            continue
+        index += 1
+        chars: list[str] = []
+        while index < len(value) and value[index] != '"':
+            if value[index] == "\\":
+                digits = value[index + 1 : index + 4]
+                if len(digits) == 3 and digits.isdigit():
+                    chars.append(chr(int(digits, 8)))
+                    index += 4
+                    continue
+                index += 1
+            chars.append(value[index] if index < len(value) else "")
+            index += 1
+        index += 1
+        yield "".join(chars)
+
+
+def _apply(zone: Any, change: dict[str, Any]) -> None:
+    from moto.route53 import models
+
+    record_set: Any = models.RecordSet  # typed abstract in moto's stubs, concrete at run time
+    original = copy.deepcopy(change)
+    action = change["Action"]
+    rrset = dict(change["ResourceRecordSet"])
+    rrset["Name"] = _stored(str(rrset["Name"]))
+    if "ResourceRecords" in rrset:
+        rrset["ResourceRecords"] = _values(rrset)
+    key = (_norm(rrset["Name"]), rrset["Type"], rrset.get("SetIdentifier"))
+
+    def same(rs: Any) -> bool:
+        return (_norm(rs.name), rs.type, rs.set_identifier) == key
+
+    if action == "DELETE":
+        zone.rrsets = [rs for rs in zone.rrsets if not same(rs)]
+    elif action == "UPSERT":
+        zone.rrsets = [rs for rs in zone.rrsets if not same(rs)] + [record_set(rrset)]
+    else:
+        zone.rrsets.append(record_set(rrset))
+    zone.rr_changes.append(original)
+
+
+def main() -> None:  # pragma: no cover - for people
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--lenient", action="store_true", help="moto's own (lenient) checks")
+    args = parser.parse_args()
+    with MotoRoute53(strict=not args.lenient) as aws:
+        print(f"AWS_ENDPOINT_URL_ROUTE_53={aws.endpoint}", flush=True)
+        for key, value in FAKE_CREDENTIALS.items():
+            print(f"{key}={value}")
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,26 @@
+"""The provider contract suite against moto's Route53 on loopback (strict batches)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from r53_helpers import make_provider
+
+from dnssync.model.names import DomainName
+from dnssync.providers.base import Provider
+from dnssync.testing.contract import ProviderContract
+from testinfra.moto_server import MotoRoute53
+
+
+class TestRoute53Contract(ProviderContract):
+    @pytest.fixture
+    def zone(self) -> DomainName:
+        return DomainName.parse("example.com")
+
+    @pytest.fixture
+    def provider(self, zone: DomainName, aws: MotoRoute53) -> Iterator[Provider]:
+        aws.create_zone(zone.text)
+        provider = make_provider()
+        yield provider
+        provider.close()
