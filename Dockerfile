@@ -1,0 +1,56 @@
+# dnssync container image.
+#
+#   docker build -t dnssync .                        # from python:3.11-slim
+#   tools/image/build.sh                             # buildah, from a local debootstrap base
+#
+# BASE_IMAGE must provide python3 (3.11+) with the venv module and, for the builder
+# stage only, network access to PyPI. Both stages use the same base, so the venv's
+# interpreter symlink is valid in the final image.
+ARG BASE_IMAGE=python:3.11-slim
+
+# --------------------------------------------------------------------------- builder
+FROM ${BASE_IMAGE} AS builder
+# Optional, for builds behind a TLS-intercepting proxy or with a PyPI mirror: a CA bundle
+# path (mounted into the RUN step, e.g. buildah --volume) and an index URL. Unset by
+# default; they exist only in this stage, never in the final image.
+ARG PIP_CERT
+ARG PIP_INDEX_URL
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PYTHONDONTWRITEBYTECODE=1
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY dnssync/ dnssync/
+COPY providers/ providers/
+# Wheels of the core and of every provider under providers/, then one venv with them
+# and their dependencies. pip and setuptools leave the venv at the end: the final
+# image gets a runtime, not a packaging toolchain.
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+RUN python3 -m venv /opt/venv \
+    && /opt/venv/bin/pip wheel --no-cache-dir --no-deps --wheel-dir /wheels . providers/*/ \
+    && /opt/venv/bin/pip install --no-cache-dir --compile /wheels/*.whl \
+    && /opt/venv/bin/pip uninstall --yes pip setuptools \
+    && /opt/venv/bin/dnssync --version \
+    && /opt/venv/bin/dnssync providers
+
+# --------------------------------------------------------------------------- final
+FROM ${BASE_IMAGE}
+LABEL org.opencontainers.image.title="dnssync" \
+      org.opencontainers.image.description="Keep DNS zones in step with Kubernetes LoadBalancer Services and Gateway API routes" \
+      org.opencontainers.image.licenses="Apache-2.0"
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    HOME=/home/nonroot
+# The distroless convention: user and group "nonroot", uid/gid 65532.
+RUN groupadd --gid 65532 nonroot \
+    && useradd --no-log-init --uid 65532 --gid 65532 --home-dir /home/nonroot --create-home \
+       --shell /usr/sbin/nologin nonroot
+COPY --from=builder /opt/venv /opt/venv
+COPY examples/ /app/examples/
+WORKDIR /app
+USER 65532:65532
+# /metrics, /healthz, /readyz of `dnssync run`
+EXPOSE 7979
+ENTRYPOINT ["dnssync"]
+CMD ["--help"]
