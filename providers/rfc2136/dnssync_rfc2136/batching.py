@@ -2,8 +2,8 @@
 
 Groups keep their order (deletes first), never straddle two messages, and a message never
 carries two groups writing the same RRset (the server would merge their prerequisites).
-Sizes are upper bounds without name compression, so a packed message always fits; the
-sender still checks the rendered size.
+Sizes are upper bounds (owner names compressed only against the zone name, record data not
+at all), so a packed message always fits; the sender still checks the rendered size.
 """
 
 from __future__ import annotations

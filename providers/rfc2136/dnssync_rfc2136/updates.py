@@ -91,7 +91,7 @@ class GroupUpdate:
     guards: tuple[Prereq, ...]
     # (name, type) pairs the operations write.
     touches: frozenset[Touch]
-    # Upper bound of the group's size in a message (no name compression assumed).
+    # Upper bound of the group's size in a message (owner names as labels + pointer).
     size: int
 
 
@@ -131,8 +131,9 @@ def build(zone: DomainName, group: ChangeGroup, wire_of: WireOf = model_wire) ->
             new = tuple(model_wire(change.new))
             operations.append(Operation(OpKind.ADD, name, rdtype, change.new.ttl, new))
     touches = frozenset((op.name, op.rdtype) for op in operations)
-    size = sum(_prereq_size(p) for p in (*prereqs, *guards))
-    size += sum(_operation_size(op) for op in operations)
+    origin = to_dns_name(zone)
+    size = sum(_prereq_size(origin, p) for p in (*prereqs, *guards))
+    size += sum(_operation_size(origin, op) for op in operations)
     return GroupUpdate(group, tuple(prereqs), tuple(operations), tuple(guards), touches, size)
 
 
@@ -219,16 +220,26 @@ def _name_size(name: dns.name.Name) -> int:
     return sum(len(label) + 1 for label in name.labels)
 
 
+def _owner_size(origin: dns.name.Name, name: dns.name.Name) -> int:
+    """Upper bound of an owner name in a message: the zone name is already in the zone
+    section, so at worst the labels below it are written out and then a 2-byte pointer."""
+    if name.is_subdomain(origin):
+        return sum(len(label) + 1 for label in name.relativize(origin).labels if label) + 2
+    return _name_size(name)
+
+
 def _rdata_size(rdata: dns.rdata.Rdata) -> int:
-    wire = rdata.to_wire()
+    wire = rdata.to_wire()  # uncompressed: an upper bound
     return len(wire) if wire is not None else 0
 
 
-def _prereq_size(prereq: Prereq) -> int:
+def _prereq_size(origin: dns.name.Name, prereq: Prereq) -> int:
+    owner = _owner_size(origin, prereq.name) + _RR_FIXED
     if not prereq.rdatas:
-        return _name_size(prereq.name) + _RR_FIXED
-    return sum(_name_size(prereq.name) + _RR_FIXED + _rdata_size(r) for r in prereq.rdatas)
+        return owner
+    return sum(owner + _rdata_size(r) for r in prereq.rdatas)
 
 
-def _operation_size(op: Operation) -> int:
-    return sum(_name_size(op.name) + _RR_FIXED + _rdata_size(r) for r in op.rdatas)
+def _operation_size(origin: dns.name.Name, op: Operation) -> int:
+    owner = _owner_size(origin, op.name) + _RR_FIXED
+    return sum(owner + _rdata_size(r) for r in op.rdatas)

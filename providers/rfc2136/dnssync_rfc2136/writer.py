@@ -59,6 +59,7 @@ class _Run:
     applied: list[GroupUpdate] = field(default_factory=list)
     failed: list[GroupFailure] = field(default_factory=list)
     refused_in_a_row: int = 0
+    refused: int = 0
     messages: int = 0
 
 
@@ -99,6 +100,9 @@ class ZoneWriter:
         try:
             for batch in packing.batches:
                 self._send(run, batch)
+            sent = sum(len(b) for b in packing.batches)
+            if sent and not run.applied and run.refused == sent:
+                raise ProviderError(self._refused_everything(zone))
         except ProviderError as exc:
             self._reader.forget(zone)
             if run.applied:
@@ -165,13 +169,20 @@ class ZoneWriter:
                 conflict=kind is Kind.CONFLICT,
             )
         )
-        if rcode == dns.rcode.REFUSED and not run.applied:
+        if rcode == dns.rcode.REFUSED:
+            run.refused += 1
             run.refused_in_a_row += 1
-            if run.refused_in_a_row >= REFUSALS_BEFORE_GIVING_UP:
-                raise ProviderError(
-                    f"rfc2136: {self._transport.server} refuses every update to zone "
-                    f"{run.zone.fqdn}: {describe_rcode(rcode)}"
-                )
+            if not run.applied and run.refused_in_a_row >= REFUSALS_BEFORE_GIVING_UP:
+                raise ProviderError(self._refused_everything(run.zone))
+
+    def _refused_everything(self, zone: DomainName) -> str:
+        message = (
+            f"rfc2136: {self._transport.server} refused every update to zone {zone.fqdn}: "
+            f"{describe_rcode(dns.rcode.REFUSED)}"
+        )
+        if self._key is None:
+            message += "; the updates were unsigned (--rfc2136-insecure), configure a TSIG key"
+        return message
 
     # -- read-back
 
