@@ -62,9 +62,15 @@ def read_manifests(directory: Path, default_namespace: str = "default") -> Sourc
         for index, document in enumerate(documents):
             where = f"{shown} (document {index + 1})"
             if not isinstance(document, Mapping):
+                # It may have been meant as an object we publish: no deletes this run.
+                complete = False
                 diagnostics.append(
                     Diagnostic(
-                        where, "", "is not a Kubernetes object (a mapping)", reason="BrokenManifest"
+                        where,
+                        "",
+                        "is not a Kubernetes object (a mapping), no deletes this run",
+                        Severity.ERROR,
+                        reason="BrokenManifest",
                     )
                 )
                 continue
