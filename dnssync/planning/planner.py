@@ -141,8 +141,10 @@ def build_plan(
     """The plan over the given zones. Raises ProviderError when a zone cannot be read.
 
     ``allow_deletes`` is False when a source was incomplete; ``keep_resources`` names
-    objects that exist but could not be read, whose records must stay."""
+    objects that exist but could not be read, whose records must stay (as do those of
+    ``desired.keep``, objects with an unusable annotation)."""
     zones = managed_zones(zones, settings)
+    keep_resources = keep_resources | frozenset(desired.keep)
     placed, problems = place_in_zones(desired, zones, settings, supports_alias)
     diagnostics = list(desired.diagnostics) + problems
     zone_plans: list[ZonePlan] = []

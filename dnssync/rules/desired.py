@@ -16,13 +16,16 @@ from dnssync.sources.filters import ObjectFilter
 from dnssync.sources.objects import (
     GatewayObject,
     NamespaceObject,
-    RouteObject,
     ServiceObject,
     SourceObject,
 )
 
 DEFAULT_CONTROLLER = "dnssync"
 DEFAULT_TTL = 300
+
+# Bad annotations that make every record of the object unusable, or only its SRV records.
+WHOLE_OBJECT = frozenset({"ttl", "target"})
+SRV_SETTINGS = frozenset({"srv-service", "srv-priority", "srv-weight"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,23 +52,42 @@ def desired_records(objects: Iterable[SourceObject], settings: RuleSettings) -> 
         if isinstance(obj, GatewayObject)
     }
     namespaces = {obj.name: dict(obj.labels) for obj in objects if isinstance(obj, NamespaceObject)}
+    bad_targets = {key for key, (_, s) in gateways.items() if "target" in s.invalid}
     ttl = settings.default_ttl
+    keep: set[str] = set()
     for index, obj in enumerate(objects):
         if isinstance(obj, NamespaceObject) or not settings.object_filter.publishes(obj):
             continue
         obj_settings = parsed[index]
         if not _ours(obj_settings, settings):
             continue
+        unusable = bool(obj_settings.invalid)
         if isinstance(obj, ServiceObject):
-            claims.extend(service_claims(obj, obj_settings, ttl))
+            found = service_claims(obj, obj_settings, ttl)
         elif isinstance(obj, GatewayObject):
-            claims.extend(gateway_claims(obj, obj_settings, ttl))
-        elif isinstance(obj, RouteObject):
+            found = gateway_claims(obj, obj_settings, ttl)
+        else:
             attachments = route_attachments(obj, gateways, namespaces)
-            claims.extend(route_claims(obj, obj_settings, attachments, ttl))
+            usable = [
+                a
+                for a in attachments
+                if (a.gateway.ref.namespace, a.gateway.ref.name) not in bad_targets
+            ]
+            unusable = unusable or len(usable) != len(attachments)
+            found = route_claims(obj, obj_settings, usable, ttl)
+        # A bad value skips the records that depend on it (design section 2), and the
+        # records the object already owns stay as they are instead of being deleted.
+        if unusable:
+            keep.add(str(obj.ref))
+        if obj_settings.invalid & WHOLE_OBJECT:
+            continue
+        if obj_settings.invalid & SRV_SETTINGS:
+            found.srv.clear()
+        claims.extend(found)
     addresses = _no_wildcards(claims.addresses, claims)
     result = merge(addresses, claims.srv)
     result.diagnostics[:0] = claims.diagnostics
+    result.keep = keep
     return result
 
 

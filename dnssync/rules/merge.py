@@ -52,6 +52,9 @@ class MergeResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     # Names refused because of a conflict; SRV records must not point at them.
     refused: set[DomainName] = field(default_factory=set)
+    # Objects (``kind/namespace/name``) with an unusable annotation: the records they
+    # own are left as they are, neither updated away nor deleted.
+    keep: set[str] = field(default_factory=set)
 
 
 def merge(addresses: Iterable[AddressClaim], services: Iterable[SrvClaim]) -> MergeResult:

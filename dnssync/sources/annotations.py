@@ -54,6 +54,8 @@ class ObjectSettings:
     srv_service: SrvServiceMapping = field(default_factory=SrvServiceMapping)
     srv_priority: int = DEFAULT_SRV_PRIORITY
     srv_weight: int = DEFAULT_SRV_WEIGHT
+    # Settings (key suffixes: "ttl", "target", ...) whose annotation could not be used.
+    invalid: frozenset[str] = frozenset()
 
 
 def annotation_field(key: str) -> str:
@@ -76,8 +78,10 @@ def parse_settings(
     """Parse every annotation we read; a bad one is reported and left at its default."""
     annotations = dict(pairs)
     problems: list[Diagnostic] = []
+    invalid: set[str] = set()
 
     def bad(key: str, message: str) -> None:
+        invalid.add(key.rpartition("/")[2])
         problems.append(for_object(ref, annotation_field(key), message, reason="InvalidAnnotation"))
 
     hostnames: tuple[DomainName, ...] = ()
@@ -120,7 +124,15 @@ def parse_settings(
         except ValueError as exc:
             bad(found[0], str(exc))
     settings = ObjectSettings(
-        hostnames, ttl, targets, controller, srv_domains, srv_service, priority, weight
+        hostnames,
+        ttl,
+        targets,
+        controller,
+        srv_domains,
+        srv_service,
+        priority,
+        weight,
+        frozenset(invalid),
     )
     return settings, problems
 
