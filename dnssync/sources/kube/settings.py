@@ -1,0 +1,25 @@
+"""Bounds of the list/watch machinery: page size, timeouts, backoff, cache size."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from dnssync.sources.kube.backoff import BackoffPolicy
+
+
+@dataclass(frozen=True, slots=True)
+class WatchSettings:
+    # Objects per list page (``limit``); pages are projected and dropped one by one.
+    page_size: int = 500
+    # Client read timeout of one list page.
+    request_timeout: float = 60.0
+    # Server-side ``timeoutSeconds`` of a watch, randomised by +/- 10% so watches do not
+    # all end together, and the client read timeout added on top of it. Without the
+    # latter a silently dead connection hangs the official client forever.
+    watch_timeout: int = 300
+    watch_read_margin: float = 30.0
+    backoff: BackoffPolicy = field(default_factory=BackoffPolicy)
+    # A scope holding more objects than this fails instead of eating the memory.
+    max_objects: int = 200_000
+    # How long stop() waits for each thread.
+    stop_timeout: float = 5.0

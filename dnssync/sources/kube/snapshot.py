@@ -1,0 +1,109 @@
+"""Cluster snapshots: from cache entries, and the one-shot read of ``plan --kubeconfig``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+
+from dnssync.cli.options import CoreSettings
+from dnssync.model.diagnostics import Diagnostic
+from dnssync.model.refs import ObjectRef
+from dnssync.sources.filters import ObjectFilter
+from dnssync.sources.kube.api import KubeApi
+from dnssync.sources.kube.changes import ObjectKey
+from dnssync.sources.kube.client import ClientSettings, connect, describe_config_source
+from dnssync.sources.kube.discovery import discover_gateway_api
+from dnssync.sources.kube.entries import Entry
+from dnssync.sources.kube.errors import KubeError
+from dnssync.sources.kube.failures import discovery_failure, failure_diagnostic
+from dnssync.sources.kube.lister import ListTarget, list_target
+from dnssync.sources.kube.resources import GATEWAY_GROUP, SERVICES
+from dnssync.sources.kube.settings import WatchSettings
+from dnssync.sources.kube.targets import namespace_target, needs_namespaces, targets_for
+from dnssync.sources.snapshot import SourceSnapshot
+
+log = logging.getLogger(__name__)
+
+
+def build_snapshot(
+    items: Iterable[tuple[ObjectKey, Entry]],
+    problems: Sequence[Diagnostic] = (),
+    complete: bool = True,
+) -> SourceSnapshot:
+    """Objects sorted by key; unreadable objects keep their records (like the manifests)."""
+    objects = []
+    diagnostics = list(problems)
+    unreadable = set()
+    for key, entry in sorted(items, key=lambda item: item[0]):
+        if entry.obj is not None:
+            objects.append(entry.obj)
+        else:
+            unreadable.add(str(ObjectRef(*key)))
+        if entry.problem is not None:
+            diagnostics.append(entry.problem)
+    return SourceSnapshot(tuple(objects), tuple(diagnostics), complete, frozenset(unreadable))
+
+
+def read_cluster(core: CoreSettings) -> SourceSnapshot:
+    """List (no watch) everything the rules read, for ``plan``/``apply --kubeconfig``."""
+    api = connect(ClientSettings(core.kubeconfig, core.context))
+    try:
+        origin = describe_config_source(ClientSettings(core.kubeconfig, core.context))
+        return read_once(api, core.sources, core.rules.object_filter, origin=origin)
+    finally:
+        api.close()
+
+
+def read_once(
+    api: KubeApi,
+    sources: Sequence[str],
+    object_filter: ObjectFilter,
+    settings: WatchSettings | None = None,
+    origin: str = "",
+) -> SourceSnapshot:
+    """One consistent list per resource. Partial failures give ``complete=False``;
+    when nothing at all can be read, raises KubeError (the cluster is unusable)."""
+    settings = settings or WatchSettings()
+    targets: list[ListTarget] = []
+    problems: list[Diagnostic] = []
+    errors: list[KubeError] = []
+    complete = True
+    if "service" in sources:
+        targets.extend(targets_for(SERVICES, object_filter))
+    if "gateway" in sources:
+        try:
+            discovery = discover_gateway_api(api, timeout=settings.request_timeout)
+        except KubeError as exc:
+            complete = False
+            errors.append(exc)
+            problems.append(discovery_failure(exc))
+        else:
+            for resource in discovery.found:
+                targets.extend(targets_for(resource, object_filter))
+            if discovery.missing:
+                log.warning("%s", discovery.message())
+                problems.append(
+                    Diagnostic(GATEWAY_GROUP, "", discovery.message(), reason="MissingCRD")
+                )
+    entries: dict[ObjectKey, Entry] = {}
+    for target in targets:
+        try:
+            entries.update(list_target(api, target, settings).entries)
+        except KubeError as exc:
+            complete = False
+            errors.append(exc)
+            problems.append(failure_diagnostic(target, exc))
+    if needs_namespaces(e.obj for e in entries.values()):
+        target = namespace_target()
+        try:
+            entries.update(list_target(api, target, settings).entries)
+        except KubeError as exc:
+            complete = False
+            errors.append(exc)
+            problems.append(failure_diagnostic(target, exc))
+    attempted = len(targets) + (1 if "gateway" in sources else 0)
+    if errors and len(errors) >= attempted:
+        where = f" ({origin})" if origin else ""
+        details = "; ".join(d.message for d in problems if d.reason != "MissingCRD")
+        raise KubeError(f"cannot read the cluster at {api.host}{where}: {details}")
+    return build_snapshot(entries.items(), problems, complete)

@@ -1,0 +1,321 @@
+"""The cluster source of the daemon: informers for every resource the rules read.
+
+Usage::
+
+    source = ClusterSource.connect(core)          # or ClusterSource(api, ...)
+    source.add_listener(on_change)                # called on the reflector threads
+    source.start()
+    if not source.wait_synced(60):
+        log.warning("not synced yet: %s", source.last_error)
+    snapshot = source.snapshot()                  # complete=False until all are synced
+    ...
+    source.stop()
+
+Listeners receive an :class:`ObjectChange` for each add, update and delete of a
+projection (also those found by a relist), never for changes the rules cannot see. They run
+on the reflector threads: keep them short (e.g. put the change on a queue).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from dnssync.cli.options import CoreSettings
+from dnssync.model.diagnostics import Diagnostic, Severity
+from dnssync.model.refs import ObjectRef
+from dnssync.sources.filters import ObjectFilter
+from dnssync.sources.kube.api import KubeApi
+from dnssync.sources.kube.backoff import Backoff
+from dnssync.sources.kube.changes import ObjectChange
+from dnssync.sources.kube.client import ClientSettings, connect
+from dnssync.sources.kube.discovery import discover_gateway_api
+from dnssync.sources.kube.errors import KubeError
+from dnssync.sources.kube.failures import discovery_failure, failure_diagnostic, failure_message
+from dnssync.sources.kube.lister import ListTarget
+from dnssync.sources.kube.reflector import Reflector
+from dnssync.sources.kube.resources import GATEWAY_GROUP, SERVICES, Resource
+from dnssync.sources.kube.settings import WatchSettings
+from dnssync.sources.kube.snapshot import build_snapshot
+from dnssync.sources.kube.store import Store
+from dnssync.sources.kube.targets import namespace_target, needs_namespaces, targets_for
+from dnssync.sources.snapshot import SourceSnapshot
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[[ObjectChange], None]
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectIdentity:
+    """What an Event needs to point at an object (``kubectl describe`` matches the uid)."""
+
+    api_version: str
+    kind: str
+    uid: str
+
+
+class ClusterSource:
+    def __init__(
+        self,
+        api: KubeApi,
+        *,
+        sources: Sequence[str] = ("service", "gateway"),
+        object_filter: ObjectFilter | None = None,
+        settings: WatchSettings | None = None,
+        watch_namespaces: bool | None = None,
+        rediscover_interval: float = 300.0,
+        owns_api: bool = False,
+        rng: random.Random | None = None,
+    ) -> None:
+        """``watch_namespaces``: None reads Namespaces only when a Gateway listener selects
+        route namespaces by label; True always; False never."""
+        self.api = api
+        self.sources = tuple(sources)
+        self.object_filter = object_filter or ObjectFilter()
+        self.settings = settings or WatchSettings()
+        self.watch_namespaces = watch_namespaces
+        self.rediscover_interval = rediscover_interval
+        self._owns_api = owns_api
+        self._rng = rng or random.Random()
+        self._store = Store()
+        self._lock = threading.RLock()
+        self._state = threading.Condition(self._lock)
+        self._stop = threading.Event()
+        self._listeners: list[Listener] = []
+        self._reflectors: list[Reflector] = []
+        self._resources: dict[str, Resource] = {}  # by lower-case kind
+        self._namespaces_started = False
+        self._started = False
+        self._supervisor: threading.Thread | None = None
+        self._discovered = "gateway" not in self.sources
+        self._discovery_error: KubeError | None = None
+        self.missing_kinds: tuple[str, ...] = ()
+
+    @classmethod
+    def connect(
+        cls,
+        core: CoreSettings,
+        settings: WatchSettings | None = None,
+        watch_namespaces: bool | None = None,
+    ) -> ClusterSource:
+        """A source for the CLI/daemon settings (kubeconfig, context, sources, filters)."""
+        api = connect(ClientSettings(core.kubeconfig, core.context))
+        return cls(
+            api,
+            sources=core.sources,
+            object_filter=core.rules.object_filter,
+            settings=settings,
+            watch_namespaces=watch_namespaces,
+            owns_api=True,
+        )
+
+    # ------------------------------------------------------------------ public API
+
+    def add_listener(self, callback: Listener) -> None:
+        with self._lock:
+            self._listeners.append(callback)
+
+    def start(self) -> None:
+        """Start the watches in background threads; returns at once."""
+        with self._lock:
+            if self._started:
+                return
+            self._started = True
+            if "service" in self.sources:
+                self._add_resource(SERVICES)
+            if self.watch_namespaces:
+                self._start_namespaces()
+        if "gateway" in self.sources:
+            self._supervisor = threading.Thread(
+                target=self._supervise, name="dnssync-gateway-discovery", daemon=True
+            )
+            self._supervisor.start()
+
+    @property
+    def synced(self) -> bool:
+        """Every resource listed (and Gateway API discovery done), none failing for RBAC."""
+        with self._lock:
+            return (
+                self._started
+                and self._discovered
+                and self._discovery_error is None
+                and all(r.synced for r in self._reflectors)
+            )
+
+    def wait_synced(self, timeout: float) -> bool:
+        with self._state:
+            return self._state.wait_for(lambda: self.synced or self._stop.is_set(), timeout) and (
+                self.synced
+            )
+
+    @property
+    def last_error(self) -> str | None:
+        """The newest current failure, in words naming the resource (None when all is well)."""
+        with self._lock:
+            failing = [r for r in self._reflectors if r.error is not None]
+            discovery = self._discovery_error
+        if failing:
+            newest = max(failing, key=lambda r: r.error_at)
+            assert newest.error is not None
+            return failure_message(newest.target, newest.error, newest.error_verb)
+        if discovery is not None:
+            return discovery_failure(discovery).message
+        return None
+
+    def snapshot(self) -> SourceSnapshot:
+        """The projected objects now. ``complete`` is False while anything is unsynced."""
+        with self._lock:
+            reflectors = list(self._reflectors)
+            problems: list[Diagnostic] = []
+            complete = self._started and self._discovered
+            if self._discovery_error is not None:
+                complete = False
+                problems.append(discovery_failure(self._discovery_error))
+            elif not self._discovered:
+                problems.append(_not_synced(f"{GATEWAY_GROUP} discovery"))
+        # Sync flags first, then the store: a reflector marked synced has its list stored.
+        for reflector in reflectors:
+            if reflector.synced:
+                continue
+            complete = False
+            if reflector.error is not None:
+                problems.append(
+                    failure_diagnostic(reflector.target, reflector.error, reflector.error_verb)
+                )
+            else:
+                problems.append(_not_synced(reflector.name))
+        return build_snapshot(self._store.items(), problems, complete)
+
+    def identity(self, ref: ObjectRef) -> ObjectIdentity | None:
+        """apiVersion, kind and uid of a cached object (for Events)."""
+        entry = self._store.get((ref.kind, ref.namespace, ref.name))
+        with self._lock:
+            resource = self._resources.get(ref.kind)
+        if entry is None or resource is None:
+            return None
+        return ObjectIdentity(resource.api_version, resource.kind, entry.uid)
+
+    @property
+    def resources(self) -> dict[str, Resource]:
+        """The resources being read, by lower-case kind (with the discovered versions)."""
+        with self._lock:
+            return dict(self._resources)
+
+    def stop(self) -> None:
+        """Stop every thread (each gets ``settings.stop_timeout`` to end); idempotent."""
+        self._stop.set()
+        with self._state:
+            reflectors = list(self._reflectors)
+            self._state.notify_all()
+        for reflector in reflectors:
+            reflector.stop()
+        for reflector in reflectors:
+            if not reflector.join(self.settings.stop_timeout):
+                log.warning("%s: thread did not stop in time", reflector.name)
+        if self._supervisor is not None:
+            self._supervisor.join(self.settings.stop_timeout)
+        if self._owns_api:
+            self.api.close()
+
+    def __enter__(self) -> ClusterSource:
+        self.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------------ internals
+
+    def _add_resource(self, resource: Resource) -> None:
+        with self._lock:
+            if self._stop.is_set() or resource.key in self._resources:
+                return
+            self._resources[resource.key] = resource
+            for target in targets_for(resource, self.object_filter):
+                self._add_reflector(target)
+
+    def _add_reflector(self, target: ListTarget) -> None:
+        reflector = Reflector(
+            self.api,
+            target,
+            self._store,
+            self.settings,
+            self._dispatch,
+            self._notify,
+            random.Random(self._rng.random()),
+        )
+        self._reflectors.append(reflector)
+        reflector.start()
+
+    def _start_namespaces(self) -> None:
+        with self._lock:
+            if self._namespaces_started or self.watch_namespaces is False:
+                return
+            self._namespaces_started = True
+            target = namespace_target()
+            self._resources[target.resource.key] = target.resource
+            log.info("a Gateway selects route namespaces by label: watching namespaces")
+            self._add_reflector(target)
+
+    def _notify(self) -> None:
+        with self._state:
+            self._state.notify_all()
+
+    def _dispatch(self, changes: list[ObjectChange]) -> None:
+        if not self._namespaces_started and needs_namespaces(c.after for c in changes):
+            self._start_namespaces()
+        with self._lock:
+            listeners = list(self._listeners)
+        for change in changes:
+            for listener in listeners:
+                try:
+                    listener(change)
+                except Exception:
+                    log.exception("listener failed on %s %s", change.action, change.key)
+
+    def _supervise(self) -> None:
+        """Discover the Gateway API (retrying with backoff), then re-check now and then
+        so CRDs installed later are picked up."""
+        backoff = Backoff(self.settings.backoff, random.Random(self._rng.random()))
+        reported: set[str] = set()
+        while not self._stop.is_set():
+            try:
+                discovery = discover_gateway_api(self.api, timeout=self.settings.request_timeout)
+            except KubeError as exc:
+                with self._state:
+                    first = self._discovery_error is None
+                    self._discovery_error = exc
+                    self._state.notify_all()
+                delay = backoff.next()
+                (log.warning if first else log.debug)(
+                    "Gateway API discovery failed: %s; retrying in %.1fs", exc, delay
+                )
+                self._stop.wait(delay)
+                continue
+            backoff.reset()
+            for resource in discovery.found:
+                self._add_resource(resource)
+            new_missing = [k for k in discovery.missing if k not in reported]
+            if new_missing:
+                reported.update(new_missing)
+                log.warning("%s", discovery.message())
+            with self._state:
+                self.missing_kinds = discovery.missing
+                self._discovered = True
+                self._discovery_error = None
+                self._state.notify_all()
+            self._stop.wait(self.rediscover_interval)
+
+
+def _not_synced(what: str) -> Diagnostic:
+    return Diagnostic(
+        what,
+        "",
+        "not listed yet; no records are deleted until it is",
+        Severity.WARNING,
+        reason="SourceNotSynced",
+    )

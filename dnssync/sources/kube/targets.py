@@ -1,0 +1,50 @@
+"""Which lists and watches the filters call for.
+
+* ``--namespace``: one list/watch per namespace (so a namespaced Role is enough);
+  without it, one across all namespaces.
+* ``--label-selector``: server-side, on Services and routes.
+* ``--annotation-filter``: client-side (the apiserver cannot select on annotations), on
+  Services and routes.
+* Gateways are read unfiltered by labels and annotations: a route that passes the filters
+  still needs its parent Gateway, and the rules decide what a Gateway itself publishes.
+* Namespaces are read only when a Gateway listener selects route namespaces by label
+  (``allowedRoutes.namespaces.from: Selector``); only then is cluster-wide list/watch on
+  namespaces needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from dnssync.sources.filters import ObjectFilter
+from dnssync.sources.kube.lister import ListTarget
+from dnssync.sources.kube.resources import NAMESPACES, Resource
+from dnssync.sources.kube.selectors import format_selector
+from dnssync.sources.objects import GatewayObject, NamespacesFrom, SourceObject
+
+
+def targets_for(resource: Resource, object_filter: ObjectFilter) -> list[ListTarget]:
+    filtered = resource.key != "gateway"
+    selector = (
+        format_selector(object_filter.label_selector)
+        if filtered and object_filter.label_selector is not None
+        else None
+    )
+    annotations = object_filter.annotation_selector if filtered else None
+    namespaces: Sequence[str | None] = (
+        object_filter.namespaces if object_filter.namespaces and resource.namespaced else (None,)
+    )
+    return [ListTarget(resource, ns, selector, annotations) for ns in namespaces]
+
+
+def namespace_target() -> ListTarget:
+    return ListTarget(NAMESPACES)
+
+
+def needs_namespaces(objects: Iterable[SourceObject | None]) -> bool:
+    """True when a Gateway listener selects route namespaces by their labels."""
+    return any(
+        isinstance(obj, GatewayObject)
+        and any(ln.namespaces_from is NamespacesFrom.SELECTOR for ln in obj.listeners)
+        for obj in objects
+    )
