@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 
 import pytest
 from dnssync_rfc2136.options import Rfc2136Config, parse_options
@@ -100,6 +100,26 @@ def make_provider(server: DnsServer, zone: DomainName, **config: object) -> Rfc2
 def provider_for() -> Callable[..., Rfc2136Provider]:
     """``provider_for(server, zone, timeout=...)``: see :func:`make_provider`."""
     return make_provider
+
+
+@pytest.fixture
+def start_server() -> Iterator[Callable[[str, Sequence[str]], DnsServer]]:
+    """``start_server("bind" | "knot", zones)``: a fresh server, stopped after the test."""
+    started: list[DnsServer] = []
+
+    def start(kind: str, zones: Sequence[str]) -> DnsServer:
+        if kind == "bind":
+            require(bind.available(), "BIND9 (/usr/sbin/named)")
+            server: DnsServer = BindServer(zones)
+        else:
+            require(knot.available(), "Knot DNS (/usr/sbin/knotd)")
+            server = KnotServer(zones)
+        started.append(server)
+        return server.start()
+
+    yield start
+    for server in started:
+        server.stop()
 
 
 @pytest.fixture

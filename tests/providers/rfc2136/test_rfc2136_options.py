@@ -11,6 +11,7 @@ import pytest
 from dnssync_rfc2136.options import OPTIONS, parse_options
 from dnssync_rfc2136.provider import Rfc2136Provider
 
+from dnssync.cli.main import main as cli_main
 from dnssync.errors import ConfigError
 from dnssync.providers import registry
 from dnssync.providers.base import OptionKind
@@ -189,3 +190,11 @@ def test_secret_never_in_reprs() -> None:
         assert SECRET not in text
         assert base64.b64encode(config.key.secret).decode() not in text
     assert "ddns-key" in repr(provider)
+
+
+def test_providers_lists_rfc2136_options(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli_main(["providers"]) == 0
+    out = capsys.readouterr().out
+    assert "rfc2136" in out
+    for flag in ("--rfc2136-host", "--rfc2136-tsig-secret-alg", "--rfc2136-insecure"):
+        assert flag in out
