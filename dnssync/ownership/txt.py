@@ -45,6 +45,9 @@ class TxtRegistry:
             )
         if self.prefix and self.suffix:
             raise ConfigError("--txt-prefix and --txt-suffix cannot be used together")
+        # Names are compared lower-case; so must the affixes be, to map a TXT name back.
+        object.__setattr__(self, "prefix", self.prefix.lower())
+        object.__setattr__(self, "suffix", self.suffix.lower())
 
     @property
     def _templated(self) -> bool:
