@@ -157,6 +157,11 @@ def plan_zone(
             if not mine.legacy:
                 group.append(Change(Action.DELETE, zone, None, mine.txt, resource))
                 used_txts.add(mine.txt.name)
+            if key.name not in used_txts:
+                legacy = _legacy_txt_removal(state, key, owned, deleted)
+                if legacy is not None:
+                    group.append(legacy)
+                    used_txts.add(key.name)
             groups.append(ChangeGroup(tuple(group)))
     if allow_deletes:
         groups.extend(_orphans(state, registry, zone, used_txts, desired))
@@ -193,6 +198,36 @@ def _create_blocker(
         if found[0].owner != state.registry.owner_id:
             return f"cannot create {key}: it is claimed by owner {found[0].owner!r}"
     return None
+
+
+def _legacy_txt_removal(
+    state: ZoneState,
+    key: RecordKey,
+    owned: Mapping[RecordKey, ExistingOwnership],
+    deleted: set[RecordKey],
+) -> Change | None:
+    """Our pre-v0.12 TXT at the name of the last record it owns, removed with that record.
+
+    Left behind, it would make whatever record someone later puts at that name look ours.
+    Other TXT data at the name (SPF...) is kept: only our value is taken out.
+    """
+    found = state.ownership_txts.get(key.name)
+    if found is None or found[0].owner != state.registry.owner_id:
+        return None
+    remaining = [
+        k
+        for k in state.managed_keys()
+        if k.name == key.name and k != key and not (k in owned and k in deleted)
+    ]
+    if remaining:
+        return None
+    ownership, txt = found
+    kept = [
+        v for v in txt.values if not (isinstance(v, Text) and parse_ownership(v.text) == ownership)
+    ]
+    if not kept:
+        return Change(Action.DELETE, state.zone, None, txt, ownership.resource)
+    return Change(Action.UPDATE, state.zone, txt.with_values(kept), txt, ownership.resource)
 
 
 def _txt_changes(
