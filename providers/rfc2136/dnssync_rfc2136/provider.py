@@ -21,7 +21,16 @@ class Rfc2136Provider(Provider):
     description = "RFC 2136 dynamic update with TSIG (BIND9, Knot DNS, PowerDNS...)"
     options = OPTIONS
 
-    def __init__(self, config: Rfc2136Config, *, verify_writes: bool = True) -> None:
+    def __init__(
+        self,
+        config: Rfc2136Config,
+        *,
+        verify_writes: bool = True,
+        cache_max_age: float | None = 3600.0,
+    ) -> None:
+        """``verify_writes``: transfer the zone after writing to catch ignored updates.
+        ``cache_max_age``: seconds a zone snapshot may be reused while its SOA serial has
+        not moved (0 turns the SOA shortcut off: every read is a transfer)."""
         super().__init__()
         self.config = config
         key_name = config.key.name.to_text(omit_final_dot=True) if config.key else None
@@ -29,7 +38,10 @@ class Rfc2136Provider(Provider):
             config.host, config.port, self.requests, timeout=config.timeout, key_name=key_name
         )
         self._reader = ZoneReader(
-            self._transport, config.axfr_key, axfr_timeout=config.axfr_timeout
+            self._transport,
+            config.axfr_key,
+            axfr_timeout=config.axfr_timeout,
+            max_age=cache_max_age,
         )
         self._writer = ZoneWriter(
             self._transport,

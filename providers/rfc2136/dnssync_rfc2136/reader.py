@@ -76,4 +76,4 @@ class ZoneReader:
             return self._cache.get(zone)
 
     def _expired(self, entry: _Entry) -> bool:
-        return self._max_age is not None and time.monotonic() - entry.read_at > self._max_age
+        return self._max_age is not None and time.monotonic() - entry.read_at >= self._max_age

@@ -110,10 +110,19 @@ class Transport:
         self._counter.count(operation, connection.result)
 
     def exchange(
-        self, operation: str, message: dns.message.Message, timeout: float | None = None
+        self,
+        operation: str,
+        message: dns.message.Message,
+        timeout: float | None = None,
+        *,
+        wire: bytes | None = None,
     ) -> dns.message.Message:
-        """Send one message and return the verified answer (any rcode)."""
-        wire = message.to_wire()
+        """Send one message and return the verified answer (any rcode).
+
+        ``wire``: the message as last rendered (and signed) by ``message.to_wire()``.
+        """
+        if wire is None:
+            wire = message.to_wire()
         with self.session(operation, timeout) as connection:
             connection.send(wire)
             answer = dns.message.from_wire(

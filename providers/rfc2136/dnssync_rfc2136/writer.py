@@ -127,17 +127,26 @@ class ZoneWriter:
     def _send(self, run: _Run, batch: Sequence[GroupUpdate]) -> None:
         message = render(run.zone, batch, self._key)
         try:
-            size = len(message.to_wire())
+            wire: bytes | None = message.to_wire()
         except dns.exception.TooBig:
-            size = self._max_bytes + 1
-        if size > self._max_bytes and len(batch) > 1:
+            wire = None
+        if wire is None or len(wire) > self._max_bytes:
             # Never expected (sizes are upper bounds), but never send an oversized message.
+            if len(batch) == 1:
+                run.failed.append(
+                    GroupFailure(
+                        batch[0].group,
+                        f"rfc2136: {_describe(batch[0].group)} does not fit in one UPDATE "
+                        f"message ({self._max_bytes} bytes)",
+                    )
+                )
+                return
             half = len(batch) // 2
             self._send(run, batch[:half])
             self._send(run, batch[half:])
             return
         run.messages += 1
-        answer = self._transport.exchange("update", message)
+        answer = self._transport.exchange("update", message, wire=wire)
         rcode = answer.rcode()
         kind = kind_of(rcode)
         if kind is Kind.OK:
