@@ -215,9 +215,9 @@ def test_each_message_stays_under_64k(zone: DomainName, provider: Rfc2136Provide
     transport = provider._transport
     original = transport.exchange
 
-    def watching(operation: str, message: dns.message.Message, timeout: float | None = None) -> Any:
+    def watching(operation: str, message: dns.message.Message, *args: Any, **kw: Any) -> Any:
         before = provider.requests.bytes_sent
-        answer = original(operation, message, timeout)
+        answer = original(operation, message, *args, **kw)
         sizes.append(provider.requests.bytes_sent - before)
         return answer
 
@@ -485,11 +485,11 @@ def test_bind_stopped_mid_run_then_retried(provider_for: ProviderFor) -> None:
         original = transport.exchange
         sent: list[str] = []
 
-        def crash_after_two(operation: str, message: Any, timeout: float | None = None) -> Any:
+        def crash_after_two(operation: str, message: Any, *args: Any, **kw: Any) -> Any:
             if operation == "update" and len(sent) == 2:
                 server.stop(keep_data=True)
             sent.append(operation)
-            return original(operation, message, timeout)
+            return original(operation, message, *args, **kw)
 
         transport.exchange = crash_after_two  # type: ignore[method-assign]
         with pytest.raises(ProviderError) as caught:
