@@ -156,6 +156,7 @@ def build_plan(
             settings.registry,
             allow_deletes=allow_deletes,
             keep_resources=keep_resources,
+            manages=settings.domain_filter.matches,
         )
         diagnostics.extend(result.diagnostics)
         groups = tuple(g for g in result.plan.groups if settings.policy.allows(g.action))

@@ -8,7 +8,7 @@ over them is refused and reported. A record and its TXT always travel in one gro
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from dnssync.errors import OwnershipError
@@ -92,14 +92,18 @@ def plan_zone(
     *,
     allow_deletes: bool = True,
     keep_resources: frozenset[str] = frozenset(),
+    manages: Callable[[DomainName], bool] = lambda _: True,
 ) -> ZonePlanResult:
     """Diff one zone. Without ``allow_deletes`` (an incomplete source) nothing is deleted;
-    records of ``keep_resources`` (objects that could not be read) are left alone."""
+    records of ``keep_resources`` (objects that could not be read) are left alone, and so
+    are records at names ``manages`` rejects (domain filters), whoever owns them."""
     state = ZoneState.read(zone, registry, existing)
     diagnostics: list[Diagnostic] = []
     owned: dict[RecordKey, ExistingOwnership] = {}
     foreign: dict[RecordKey, ExistingOwnership | None] = {}
     for key in state.managed_keys():
+        if not manages(key.name):
+            continue
         found = state.ownership_of(key)
         if found is not None and found.ownership.owner == registry.owner_id:
             owned[key] = found
@@ -164,7 +168,7 @@ def plan_zone(
                     used_txts.add(key.name)
             groups.append(ChangeGroup(tuple(group)))
     if allow_deletes:
-        groups.extend(_orphans(state, registry, zone, used_txts, desired))
+        groups.extend(_orphans(state, registry, zone, used_txts, desired, manages))
     groups.sort(key=lambda g: (g.primary.name.text, g.primary.rtype.value))
     plan = ZonePlan(zone, tuple(groups), owned_records=len(owned))
     return ZonePlanResult(plan, diagnostics, len(owned), len(desired))
@@ -248,6 +252,7 @@ def _orphans(
     zone: DomainName,
     used: set[DomainName],
     desired: Mapping[RecordKey, DesiredRecord],
+    manages: Callable[[DomainName], bool],
 ) -> list[ChangeGroup]:
     """Our typed ownership TXTs whose record is gone (deleted by hand): clean them up."""
     groups = []
@@ -257,6 +262,8 @@ def _orphans(
         keys = [RecordKey(n, t) for n, t in registry.record_keys_for(txt_name)]
         if not keys:
             continue  # a legacy TXT at a record's own name: it belongs to that name
+        if not all(manages(k.name) for k in keys):
+            continue
         if any(k in state.rrsets or k in desired for k in keys):
             continue
         groups.append(ChangeGroup((Change(Action.DELETE, zone, None, rrset, found.resource),)))
