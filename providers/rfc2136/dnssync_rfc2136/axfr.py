@@ -104,15 +104,24 @@ def transfer(
                 rcode = answer.rcode()
                 if rcode != dns.rcode.NOERROR:
                     connection.result = dns.rcode.to_text(rcode).lower()
-                    raise ProviderError(
-                        f"rfc2136: zone transfer (AXFR) of {zone.fqdn} from {transport.server} "
-                        f"was refused: {describe_rcode(rcode)}; the server must allow transfers "
-                        "with the TSIG key (allow-transfer), see --rfc2136-tsig-axfr"
-                    )
+                    raise ProviderError(_refused(zone, transport.server, rcode, key))
                 first = False
                 done = inbound.process_message(answer)
                 tsig_ctx = answer.tsig_ctx
     return snapshot_of(zone, dns_zone)
+
+
+def _refused(zone: DomainName, server: str, rcode: dns.rcode.Rcode, key: TsigKey | None) -> str:
+    message = (
+        f"rfc2136: zone transfer (AXFR) of {zone.fqdn} from {server} was refused "
+        f"({dns.rcode.to_text(rcode)}): the server must serve the zone and allow transfers "
+    )
+    if key is None:
+        return message + (
+            "without a key; this one was unsigned (--rfc2136-tsig-axfr=false or "
+            "--rfc2136-insecure), so sign it with the TSIG key or allow our address"
+        )
+    return message + f"with {key} (BIND: allow-transfer {{ key {key.name}; }};)"
 
 
 def snapshot_of(zone: DomainName, dns_zone: dns.zone.Zone) -> ZoneSnapshot:

@@ -30,6 +30,14 @@ class BadAnswer(Exception):
     """An answer that does not belong to our request, or a transfer out of order."""
 
 
+class UnsignedAnswer(Exception):
+    """The server answered a signed request without a TSIG record (so it is not trusted)."""
+
+    def __init__(self, rcode: dns.rcode.Rcode) -> None:
+        super().__init__(dns.rcode.to_text(rcode))
+        self.rcode = rcode
+
+
 class Kind(enum.Enum):
     OK = "ok"
     CONFLICT = "conflict"
@@ -127,6 +135,12 @@ def describe_exception(exc: BaseException, key_name: str | None) -> tuple[str, s
         return "tsig_error", f"the server's answer uses a TSIG key or algorithm other than {key}"
     if isinstance(exc, dns.message.UnknownTSIGKey):
         return "tsig_error", "the server signed its answer with a TSIG key we do not know"
+    if isinstance(exc, UnsignedAnswer):
+        return "tsig_error", (
+            f"the server answered {rcode_name(exc.rcode)} without a TSIG signature: "
+            f"{describe_rcode(exc.rcode)}; it may not serve the zone, or it did not accept "
+            f"{key} (PowerDNS answers a wrong or unknown key this way)"
+        )
     if isinstance(exc, dns.exception.FormError) and "TSIG" in str(exc):
         return "tsig_error", (
             f"the server answered without a TSIG signature: it did not accept {key} (PowerDNS "

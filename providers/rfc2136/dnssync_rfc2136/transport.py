@@ -21,7 +21,7 @@ import dns.rcode
 from dnssync.errors import ProviderError
 from dnssync.providers.base import RequestCounter
 
-from .errors import BadAnswer, describe_exception
+from .errors import BadAnswer, UnsignedAnswer, describe_exception
 
 _FRAME = struct.Struct("!H")
 
@@ -100,7 +100,7 @@ class Transport:
             # Raised by the caller on an answer it cannot use (e.g. a refused transfer).
             self._counter.count(operation, connection.result if connection else "error")
             raise
-        except (OSError, EOFError, BadAnswer, dns.exception.DNSException) as exc:
+        except (OSError, EOFError, BadAnswer, UnsignedAnswer, dns.exception.DNSException) as exc:
             result, reason = describe_exception(exc, self._key_name)
             self._counter.count(operation, result)
             if result == "timeout":
@@ -125,12 +125,28 @@ class Transport:
             wire = message.to_wire()
         with self.session(operation, timeout) as connection:
             connection.send(wire)
-            answer = dns.message.from_wire(
-                connection.receive(), keyring=message.keyring, request_mac=message.mac
-            )
+            raw = connection.receive()
+            try:
+                answer = dns.message.from_wire(
+                    raw, keyring=message.keyring, request_mac=message.mac
+                )
+            except dns.exception.FormError:
+                rcode = _unsigned_rcode(raw) if message.keyring else None
+                if rcode is None:
+                    raise
+                raise UnsignedAnswer(rcode) from None
             if not message.is_response(answer):
                 raise BadAnswer("the answer does not match the request")
             rcode = answer.rcode()
             if rcode != dns.rcode.NOERROR:
                 connection.result = dns.rcode.to_text(rcode).lower()
         return answer
+
+
+def _unsigned_rcode(wire: bytes) -> dns.rcode.Rcode | None:
+    """The rcode of an answer that lacks the TSIG it should have, for the error message only."""
+    try:
+        answer = dns.message.from_wire(wire, keyring=False)
+    except dns.exception.DNSException:
+        return None
+    return None if answer.had_tsig else answer.rcode()

@@ -514,3 +514,40 @@ def test_bind_stopped_mid_run_then_retried(provider_for: ProviderFor) -> None:
         for i, group in enumerate(desired):
             assert final[f"svc{i:02d}.{zone.fqdn} A"] == [f"192.0.2.{i + 1}"], group
             assert len(final[f"a-svc{i:02d}.{zone.fqdn} TXT"]) == 1
+
+
+def test_delete_leaves_other_data_at_the_name(
+    server: DnsServer, zone: DomainName, provider: Rfc2136Provider
+) -> None:
+    mine = rrset(f"shared.{zone.text}", "A", "192.0.2.1")
+    txt = ownership_txt(mine.name.text, "A", "service/t/shared")
+    assert provider.apply(zone, [create(zone, mine, txt)]).ok
+    message = other_writer(server, zone)
+    message.add("shared", 300, "AAAA", "2001:db8::1")
+    message.add("shared", 300, "TXT", '"v=spf1 -all"')
+    assert send(server, message) == "NOERROR"
+    assert provider.apply(zone, [delete(zone, mine, txt)]).ok
+    held = truth(server, zone)
+    assert f"shared.{zone.fqdn} A" not in held
+    assert held[f"shared.{zone.fqdn} AAAA"] == ["2001:db8::1"]
+    assert held[f"shared.{zone.fqdn} TXT"] == ['"v=spf1 -all"']
+
+
+def test_zone_not_served_is_a_clear_error(server: DnsServer, provider_for: ProviderFor) -> None:
+    missing = DomainName.parse("not-served.test")
+    p = provider_for(server, missing)
+    with pytest.raises(ProviderError, match=r"AXFR\) of not-served.test. .*refused"):
+        p.records(missing)
+    with pytest.raises(ProviderError, match=r"not authoritative|NOTAUTH"):
+        p.apply(missing, [owned(missing, "x", "A", "192.0.2.1")])
+
+
+@pytest.mark.parametrize("host", ["::1", "localhost"])
+def test_host_may_be_ipv6_or_a_name(
+    bind_server: BindServer, bind_zone: DomainName, host: str
+) -> None:
+    options = bind_server.provider_options(bind_zone.text)
+    options["rfc2136_host"] = host
+    p = Rfc2136Provider.create(options)
+    assert p.apply(bind_zone, [owned(bind_zone, "v6", "AAAA", "2001:db8::6")]).ok
+    assert rrset(f"v6.{bind_zone.text}", "AAAA", "2001:db8::6") in p.records(bind_zone)
