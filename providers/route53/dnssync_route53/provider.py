@@ -47,6 +47,7 @@ class Route53Provider(Provider):
         self._zones: ZoneDirectory | None = None
         # What Route53 returned for each set, so a DELETE repeats it exactly.
         self._listed: dict[DomainName, dict[RecordKey, RawRRset]] = {}
+        self._warned: set[tuple[DomainName, str, str]] = set()  # skipped sets, logged once
 
     @classmethod
     def create(cls, options: ProviderOptions) -> Route53Provider:
@@ -66,13 +67,15 @@ class Route53Provider(Provider):
             if parsed is None:
                 continue
             if isinstance(parsed, Skipped):
-                log.warning(
-                    "zone %s: skipping %s %s: it %s",
-                    zone.fqdn,
-                    parsed.name,
-                    parsed.rtype,
-                    parsed.reason,
-                )
+                if (zone, parsed.name, parsed.rtype) not in self._warned:
+                    self._warned.add((zone, parsed.name, parsed.rtype))
+                    log.warning(
+                        "zone %s: leaving %s %s alone: it %s",
+                        zone.fqdn,
+                        parsed.name,
+                        parsed.rtype,
+                        parsed.reason,
+                    )
                 continue
             if parsed.key in found:
                 raise ProviderError(f"zone {zone.fqdn}: Route53 listed {parsed.key} twice")
@@ -113,15 +116,17 @@ class Route53Provider(Provider):
         self._remember(zone, hosted, outcome.applied)
         failed.extend(outcome.failed)
         applied = {id(m.group) for m in outcome.applied}
+        position = {id(g): i for i, g in enumerate(groups)}
         return ApplyResult(
             tuple(g for g in groups if id(g) in applied),
-            tuple(sorted(failed, key=lambda f: groups.index(f.group))),
+            tuple(sorted(failed, key=lambda f: position.get(id(f.group), len(position)))),
         )
 
     def close(self) -> None:
         if self._api is not None:
             self._api.close()
             self._api = None
+            self._zones = None
 
     # -- helpers ---------------------------------------------------------------------------
 

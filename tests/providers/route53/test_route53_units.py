@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 
 import boto3
+import botocore.config
 import pytest
 from dnssync_route53.aliases import load_balancer_zone, without_dualstack
 from dnssync_route53.api import Route53Api, register_customizations
@@ -346,3 +347,60 @@ def test_invalid_change_batch_root_form_keeps_its_messages(root_form_server: str
     assert len(caught.value.messages) == 2
     assert "but it already exists" in caught.value.messages[0]
     assert caught.value.conflict
+
+
+THROTTLED = (
+    b'<?xml version="1.0"?>\n<ErrorResponse xmlns="https://route53.amazonaws.com/doc/2013-04-01/">'
+    b"<Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error>"
+    b"<RequestId>0d8cf8e2-5b52-4f53-9c9f-3f1b5b1e0c11</RequestId></ErrorResponse>"
+)
+ACCEPTED = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n<ChangeResourceRecordSetsResponse '
+    b'xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><ChangeInfo><Id>/change/C1</Id>'
+    b"<Status>PENDING</Status><SubmittedAt>2026-11-24T12:00:00Z</SubmittedAt></ChangeInfo>"
+    b"</ChangeResourceRecordSetsResponse>"
+)
+
+
+def test_every_http_request_is_counted_including_botocore_retries() -> None:
+    """botocore's standard mode retries a throttle inside one call; those count too."""
+    answers = [(400, THROTTLED), (400, THROTTLED), (200, ACCEPTED)]
+    seen: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            seen.append(self.path)
+            status, body = answers[min(len(seen), len(answers)) - 1]
+            self.send_response(status)
+            self.send_header("Content-Type", "text/xml")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        client = boto3.client(
+            "route53",
+            endpoint_url=f"http://127.0.0.1:{server.server_address[1]}",
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            config=botocore.config.Config(retries={"mode": "standard", "max_attempts": 3}),
+        )
+        counter = RequestCounter("route53")
+        api = Route53Api(client, counter, Backoff(sleep=lambda _s: None))
+        assert api.change("Z1", [_element("CREATE", '"x"')]) == "/change/C1"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+    assert len(seen) == 3
+    assert counter.counts[("change", "retried")] == 2
+    assert counter.counts[("change", "ok")] == 1
+    assert counter.total("change") == len(seen)
