@@ -3,6 +3,10 @@
 # and smoke-test it.
 #
 #   tools/image/build.sh [--tag localhost/dnssync:dev] [--oci-archive out/dnssync.tar]
+#                        [--from-git REF]
+#
+# The build context is the working tree (as with `docker build .`), or with --from-git
+# a clean `git archive` of REF (e.g. HEAD), leaving uncommitted changes out.
 #
 # Steps:
 #   1. debootstrap a minimal Debian bookworm (python3, python3-venv, ca-certificates)
@@ -33,10 +37,12 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 tag=localhost/dnssync:dev
 oci_archive=
+git_ref=
 while [[ $# -gt 0 ]]; do
   case $1 in
     --tag) tag=$2; shift 2 ;;
     --oci-archive) oci_archive=$2; shift 2 ;;
+    --from-git) git_ref=$2; shift 2 ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 64 ;;
   esac
@@ -104,6 +110,13 @@ fi
 
 # ----------------------------------------------------------------- 3. build
 t=$(now)
+context=$repo
+if [[ -n $git_ref ]]; then
+  context=$(mktemp -d "${TMPDIR:-/tmp}/dnssync-context.XXXXXX")
+  trap 'rm -rf "$context"' EXIT
+  git -C "$repo" archive --format=tar "$git_ref" | tar -x -C "$context"
+  log "context: git archive $git_ref ($(git -C "$repo" rev-parse --short "$git_ref"))"
+fi
 build_args=(--build-arg BASE_IMAGE="$base_ref")
 # A host CA bundle for pip (TLS-intercepting proxies): mounted read-only into the RUN
 # steps and named by the builder stage's PIP_CERT; it never lands in a layer.
@@ -115,14 +128,17 @@ fi
 [[ -z ${PIP_INDEX_URL:-} ]] || build_args+=(--build-arg PIP_INDEX_URL="$PIP_INDEX_URL")
 log "buildah build -t $tag (BASE_IMAGE=$base_ref)"
 buildah "${storage[@]}" build --isolation chroot --pull=never --layers=false \
-  "${build_args[@]}" -t "$tag" -f "$repo/Dockerfile" "$repo" >&2
+  "${build_args[@]}" -t "$tag" -f "$context/Dockerfile" "$context" >&2
 build_s=$(since "$t")
 log "image built in $build_s s"
 
 # ----------------------------------------------------------------- 4. smoke test
 t=$(now)
 ctr=$(buildah "${storage[@]}" from --pull=never "$tag")
-cleanup() { buildah "${storage[@]}" rm "$ctr" >/dev/null 2>&1 || true; }
+cleanup() {
+  buildah "${storage[@]}" rm "$ctr" >/dev/null 2>&1 || true
+  [[ $context == "$repo" ]] || rm -rf "$context"
+}
 trap cleanup EXIT
 run() { buildah "${storage[@]}" run --isolation chroot "$ctr" -- "$@"; }
 
