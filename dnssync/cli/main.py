@@ -22,6 +22,7 @@ from dnssync.cli.sources import load_snapshot
 from dnssync.engine import EngineSettings, PlanOutcome, apply_plan, compute_plan
 from dnssync.errors import ConfigError, DnssyncError
 from dnssync.logs import configure
+from dnssync.ownership.txt import DEFAULT_OWNER_ID
 from dnssync.providers import registry
 from dnssync.providers.base import OptionKind, Provider
 from dnssync.providers.base import ProviderOption as Option
@@ -118,6 +119,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         values = resolve(options, args, env, load_file(config_path))
         core = core_settings(values)
         configure(core.log_level, core.log_format)
+        if core.plan.registry.owner_id == DEFAULT_OWNER_ID:
+            log.warning(
+                "--owner-id is left at %r: set a unique owner id per cluster so two "
+                "installations never claim each other's records", DEFAULT_OWNER_ID,
+            )
         if args.command == "run":
             from dnssync.daemon.command import run_daemon
 

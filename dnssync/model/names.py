@@ -38,7 +38,7 @@ class DomainName:
     @classmethod
     def parse(cls, raw: str) -> DomainName:
         """Parse user or provider text: any case, optional trailing dot, Unicode allowed."""
-        return cls(_canonical(raw))
+        return _parse(raw)
 
     @property
     def fqdn(self) -> str:
@@ -81,11 +81,26 @@ class DomainName:
         return self.fqdn
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=262144)
+def _parse(raw: str) -> DomainName:
+    # Names are immutable, so one instance per spelling can be shared; zones repeat the
+    # same names on every reconcile.
+    name = object.__new__(DomainName)
+    object.__setattr__(name, "text", _canonical(raw))
+    return name
+
+
+_LABEL_TEXT = r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
+_VALID_NAME = re.compile(rf"^(?:\*\.)?(?:{_LABEL_TEXT}\.)*{_LABEL_TEXT}$")
+
+
 def _canonical(raw: str) -> str:
-    text = raw.strip()
+    text = raw.strip().lower()
     if text.endswith("."):
         text = text[:-1]
+    # Fast path: one regex for the whole (already ASCII, lower-case) name.
+    if len(text) <= MAX_NAME_OCTETS and _VALID_NAME.match(text):
+        return text
     if not text:
         raise InvalidNameError("empty DNS name")
     if not text.isascii():

@@ -14,6 +14,9 @@ from dnssync.sources.objects import SourceObject
 from dnssync.sources.projection import SUPPORTED_KINDS, ProjectionError, kind_of, project, ref_of
 from dnssync.sources.snapshot import SourceSnapshot
 
+# libyaml's loader is ~10x faster than the pure-Python one; both are safe loaders.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 IGNORED_KINDS = frozenset(
     {
         "gatewayclass",
@@ -107,7 +110,7 @@ def read_manifests(directory: Path, default_namespace: str = "default") -> Sourc
 
 def _documents(path: Path) -> Iterator[Any]:
     with path.open(encoding="utf-8") as handle:
-        for document in yaml.safe_load_all(handle):
+        for document in yaml.load_all(handle, Loader=_LOADER):
             if document is None:
                 continue
             if isinstance(document, Mapping) and str(document.get("kind", "")).endswith("List"):

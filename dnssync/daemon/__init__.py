@@ -1,0 +1,1 @@
+"""``dnssync run``: the in-cluster daemon (watch-driven reconciles, resync, leader election)."""

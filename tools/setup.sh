@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Everything dnssync's demo and tests need on a fresh Debian machine, idempotent:
+#   - Debian packages: BIND9, Knot, MIT Kerberos, openssl, jq (skipped when present)
+#   - a virtualenv in .venv with dnssync, its providers and the test tools
+#   - test tooling built once and cached by version under ~/.cache/dnssync:
+#     kube-apiserver + etcd (Go modules), helm
+# Usage: tools/setup.sh [--python-only]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+export DNSSYNC_CACHE="${DNSSYNC_CACHE:-$HOME/.cache/dnssync}"
+mkdir -p "$DNSSYNC_CACHE"
+
+log() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
+
+APT_PACKAGES=(
+  bind9 bind9-utils bind9-dnsutils   # RFC2136 provider tests (named, tsig-keygen, dig)
+  knot knot-dnsutils                 # interop server for the RFC2136 provider
+  krb5-kdc krb5-admin-server krb5-user  # the end-to-end kinit test
+  openssl jq iproute2 util-linux     # harness key material, netns, flock
+)
+
+install_apt() {
+  local missing=()
+  for pkg in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \
+      || missing+=("$pkg")
+  done
+  if ((${#missing[@]})); then
+    log "installing Debian packages: ${missing[*]}"
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+      "${missing[@]}" >/dev/null
+    # The packages start system daemons; the tests run their own on loopback.
+    for svc in named bind9 knot krb5-kdc krb5-admin-server; do
+      $sudo service "$svc" stop >/dev/null 2>&1 || true
+    done
+  fi
+}
+
+install_python() {
+  local stamp=".venv/.dnssync-setup"
+  local inputs
+  inputs=$(cat pyproject.toml providers/*/pyproject.toml tools/constraints.txt | sha256sum | cut -c1-16)
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$inputs" ]; then
+    return
+  fi
+  log "creating .venv and installing dnssync, its providers and the test tools"
+  python3 -m venv .venv
+  .venv/bin/pip install -q --upgrade pip
+  .venv/bin/pip install -q -c tools/constraints.txt --group dev \
+    -e . -e providers/rfc2136 -e providers/route53 -e providers/google
+  echo "$inputs" > "$stamp"
+}
+
+install_tools() {
+  log "building/locating kube-apiserver + etcd (cached under $DNSSYNC_CACHE/k8s)"
+  tools/k8s/build.sh >/dev/null
+  log "installing/locating helm (cached under $DNSSYNC_CACHE/helm)"
+  tools/helm/install.sh >/dev/null
+}
+
+if [ "${1:-}" = "--python-only" ]; then
+  install_python
+  exit 0
+fi
+install_apt
+install_python
+install_tools
+log "ready"
