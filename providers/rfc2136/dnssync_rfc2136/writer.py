@@ -119,7 +119,13 @@ class ZoneWriter:
             len(run.failed),
         )
         if run.applied and self._verify:
-            self._read_back(run)
+            try:
+                self._read_back(run)
+            except ProviderError as exc:
+                raise ProviderError(
+                    f"{exc} (reading the zone back after {len(run.applied)} groups were "
+                    "applied; the next run reads it again and checks)"
+                ) from exc
         return ApplyResult(tuple(e.group for e in run.applied), tuple(run.failed))
 
     # -- sending with isolation
