@@ -154,7 +154,8 @@ def build_plan(
             placed.get(zone, {}),
             read_records(zone),
             settings.registry,
-            allow_deletes=allow_deletes,
+            # A create that needs a delete first (CNAME <-> A) must not be planned alone.
+            allow_deletes=allow_deletes and settings.policy.allows(Action.DELETE),
             keep_resources=keep_resources,
             manages=settings.domain_filter.matches,
         )

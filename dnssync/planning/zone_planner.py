@@ -15,7 +15,7 @@ from dnssync.errors import OwnershipError
 from dnssync.model.changes import Action, Change, ChangeGroup, ZonePlan
 from dnssync.model.diagnostics import Diagnostic, for_object
 from dnssync.model.names import DomainName
-from dnssync.model.records import MANAGED_TYPES, RecordKey, RecordType, RRset, Text
+from dnssync.model.records import MANAGED_TYPES, RData, RecordKey, RecordType, RRset, Text
 from dnssync.ownership.txt import Ownership, TxtRegistry, parse_ownership
 from dnssync.rules.merge import DesiredRecord
 
@@ -133,12 +133,17 @@ def plan_zone(
                 continue
             used_txts.add(txt_name)
         if want is not None and have is None:
-            problem = _create_blocker(state, key, owned, deleted, txt_name)
+            problem = _create_blocker(state, key, owned, deleted, txt_name, used_txts)
             if problem:
                 refuse(want, problem, "NotOwned")
                 continue
             group = [Change(Action.CREATE, zone, want.rrset, None, str(want.owner))]
             group.extend(_txt_changes(state, registry, zone, txt_name, str(want.owner)))
+            beside = state.rrsets.get(RecordKey(key.name, RecordType.TXT))
+            if key.rtype is RecordType.CNAME and beside is not None and key.name not in used_txts:
+                # Our pre-v0.12 TXT cannot stay beside a CNAME; the typed one replaces it.
+                group.append(Change(Action.DELETE, zone, None, beside, str(want.owner)))
+                used_txts.add(key.name)
             groups.append(ChangeGroup(tuple(group)))
         elif want is not None and have is not None and mine is None:
             found = foreign.get(key)
@@ -152,6 +157,22 @@ def plan_zone(
             group = []
             if not have.same_data(want.rrset):
                 group.append(Change(Action.UPDATE, zone, want.rrset, have, str(want.owner)))
+            if (
+                mine is not None
+                and mine.legacy
+                and txt_name in state.types_at
+                and txt_name not in state.ownership_txts
+            ):
+                diagnostics.extend(
+                    for_object(
+                        c.ref,
+                        c.field,
+                        f"{key} is owned through a pre-v0.12 TXT, but its ownership name "
+                        f"{txt_name.fqdn} holds other TXT data, so the new TXT is not written",
+                        reason="OwnershipNameTaken",
+                    )
+                    for c in want.contributors
+                )
             group.extend(_txt_changes(state, registry, zone, txt_name, str(want.owner)))
             if group:
                 groups.append(ChangeGroup(tuple(group)))
@@ -180,6 +201,7 @@ def _create_blocker(
     owned: Mapping[RecordKey, ExistingOwnership],
     deleted: set[RecordKey],
     txt_name: DomainName,
+    removed_txts: set[DomainName],
 ) -> str | None:
     """Why a create at key must not happen, or None."""
     others = {
@@ -188,10 +210,23 @@ def _create_blocker(
     remaining = {
         k for k in others if not (k in owned and k in deleted) and not state.is_ownership_txt(k)
     }
+    if key.rtype is RecordType.CNAME and not remaining and key.name not in removed_txts:
+        # An ownership TXT at the name itself (pre-v0.12) must go for a CNAME to be
+        # written: possible only when it is ours and holds nothing else.
+        legacy = state.ownership_txts.get(key.name)
+        if legacy is not None and (
+            legacy[0].owner != state.registry.owner_id or len(legacy[1].values) > 1
+        ):
+            remaining = {legacy[1].key}
     if key.rtype is RecordType.CNAME and remaining:
         kinds = ", ".join(sorted(k.rtype.value for k in remaining))
         return f"cannot create CNAME {key.name.fqdn}: the name already holds {kinds}"
     cname = RecordKey(key.name, RecordType.CNAME)
+    if cname in remaining and cname in owned:
+        return (
+            f"cannot create {key}: {key.name.fqdn} is still our CNAME, not deleted "
+            "(the policy or an incomplete source forbids deletes)"
+        )
     if cname in remaining:
         return f"cannot create {key}: {key.name.fqdn} is a CNAME not owned by dnssync"
     txt = state.rrsets.get(RecordKey(txt_name, RecordType.TXT))
@@ -237,13 +272,28 @@ def _legacy_txt_removal(
 def _txt_changes(
     state: ZoneState, registry: TxtRegistry, zone: DomainName, txt_name: DomainName, resource: str
 ) -> list[Change]:
-    wanted = RRset.of(txt_name, RecordType.TXT, OWNERSHIP_TTL, [registry.content(resource)])
+    """Create or rewrite our ownership TXT; a TXT there that is not ours is never touched."""
+    content = registry.content(resource)
+    wanted = RRset.of(txt_name, RecordType.TXT, OWNERSHIP_TTL, [content])
     have = state.rrsets.get(wanted.key)
     if have is None:
         return [Change(Action.CREATE, zone, wanted, None, resource)]
-    if have.values != wanted.values:
-        return [Change(Action.UPDATE, zone, wanted.with_ttl(have.ttl), have, resource)]
-    return []
+    found = state.ownership_txts.get(txt_name)
+    if found is None or found[0].owner != registry.owner_id:
+        return []
+    # Values beside our ownership value (unusual) are kept as they are.
+    others = [v for v in have.values if not _is_ours(v, registry)]
+    if set(have.values) == {content, *others}:
+        return []
+    new = have.with_values([content, *others])
+    return [Change(Action.UPDATE, zone, new, have, resource)]
+
+
+def _is_ours(value: RData, registry: TxtRegistry) -> bool:
+    if not isinstance(value, Text):
+        return False
+    parsed = parse_ownership(value.text)
+    return parsed is not None and parsed.owner == registry.owner_id
 
 
 def _orphans(

@@ -178,7 +178,7 @@ def test_broken_file_means_no_deletes_at_all() -> None:
     )
     assert actions(outcome) == [("create", "new.example.com"), ("update", "r0.example.com")]
     assert all(c.action is not Action.DELETE for c in outcome.plan.changes)
-    assert [d.reason for d in outcome.diagnostics][0] == "BrokenManifest"
+    assert next(d.reason for d in outcome.diagnostics) == "BrokenManifest"
     assert not outcome.unsafe
 
 
@@ -260,8 +260,10 @@ def test_change_lines_are_ordered_by_name_within_a_zone() -> None:
 
 def test_excluded_domain_orphan_txt_is_left_alone() -> None:
     provider = provider_with(
-        existing=[ownership_txt("x0.example.com", "A", "service/krb/x0", owner_id="default")]
-        + owned_records(1)
+        existing=[
+            ownership_txt("x0.example.com", "A", "service/krb/x0", owner_id="default"),
+            *owned_records(1),
+        ]
     )
     outcome = plan_of(
         svc("r0", "192.0.2.1"),

@@ -7,7 +7,7 @@ from dnssync.model.changes import Action
 from dnssync.model.names import DomainName
 from dnssync.model.records import RecordType, RRset, Text
 from dnssync.ownership.txt import TxtRegistry
-from dnssync.planning.planner import PlanSettings
+from dnssync.planning.planner import PlanSettings, Policy
 from dnssync.providers.inmemory import InMemoryProvider
 from dnssync.testing.builders import ownership_txt, rrset
 from dnssync.testing.scenarios import (
@@ -480,3 +480,65 @@ def test_most_specific_zone_wins() -> None:
         "b.example.com": "example.com",
         "a-b.example.com": "example.com",
     }
+
+
+def legacy_txt(name: str, owner: str = "default", *extra: str) -> RRset:
+    values = [Text(TXT.format(owner=owner, resource="service/krb/web")), *map(Text, extra)]
+    return RRset.of(DomainName.parse(name), RecordType.TXT, 300, values)
+
+
+def test_cname_replaces_our_legacy_txt_in_the_same_group() -> None:
+    provider = provider_with(existing=[legacy_txt("web.example.com")])
+    snapshot = snapshot_of(svc("web", "web.example.com", "[{hostname: lb.elb.amazonaws.com}]"))
+    plan = converge(provider, snapshot, EngineSettings())
+    (group,) = plan.zones[0].groups
+    assert [(c.action.value, c.name.text, c.rtype.value) for c in group.changes] == [
+        ("create", "web.example.com", "CNAME"),
+        ("create", "cname-web.example.com", "TXT"),
+        ("delete", "web.example.com", "TXT"),
+    ]
+    assert not converge(provider, snapshot, EngineSettings()).has_changes
+
+
+def test_cname_refused_beside_a_legacy_txt_of_another_owner_or_with_other_data() -> None:
+    for existing in (
+        legacy_txt("web.example.com", "green"),
+        legacy_txt("web.example.com", "default", "v=spf1 -all"),
+    ):
+        outcome = plan_of(
+            svc("web", "web.example.com", "[{hostname: lb.elb.amazonaws.com}]"),
+            provider=provider_with(existing=[existing]),
+        )
+        assert not outcome.plan.has_changes
+        assert "cannot create CNAME web.example.com.: the name already holds TXT" in (
+            outcome.diagnostics[0].message
+        )
+
+
+def test_upsert_only_does_not_create_beside_our_cname_it_may_not_delete() -> None:
+    provider = provider_with(
+        existing=[
+            rrset("web.example.com", "CNAME", "lb.elb.amazonaws.com"),
+            owned("web.example.com", "CNAME", "service/krb/web"),
+        ]
+    )
+    outcome = plan_of(
+        svc("web", "web.example.com", "[{ip: 192.0.2.1}]"),
+        provider=provider,
+        settings=EngineSettings(plan=PlanSettings(policy=Policy.UPSERT_ONLY)),
+    )
+    assert not outcome.plan.has_changes
+    assert "is still our CNAME" in outcome.diagnostics[0].message
+
+
+def test_typed_txt_name_holding_other_data_is_never_overwritten() -> None:
+    provider = provider_with(
+        existing=[
+            rrset("web.example.com", "A", "192.0.2.1"),
+            legacy_txt("web.example.com"),
+            rrset("a-web.example.com", "TXT", "v=spf1 -all"),
+        ]
+    )
+    outcome = plan_of(svc("web", "web.example.com", "[{ip: 192.0.2.2}]"), provider=provider)
+    assert change_lines(outcome.plan) == ["update web.example.com. A 192.0.2.2"]
+    assert [d.reason for d in outcome.diagnostics] == ["OwnershipNameTaken"]
