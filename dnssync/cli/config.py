@@ -32,6 +32,7 @@ def add_to_parser(parser: argparse.ArgumentParser, options: Sequence[Option]) ->
             f" (default: {_show(option.default)})" if option.default not in (None, (), "") else ""
         )
         help_text += f" [env {option.env_var}]"
+        help_text = help_text.replace("%", "%%")  # argparse %-formats help ("%{record_type}")
         if option.kind is OptionKind.BOOL:
             parser.add_argument(
                 flag,

@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from rich.console import Console
 
@@ -60,8 +61,16 @@ def all_provider_options(classes: dict[str, type[Provider]]) -> list[Option]:
     return list(seen.values())
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors exit 1: exit 2 means "changes" for ``plan`` (design section 6)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_ERROR, f"{self.prog}: error: {message}\n")
+
+
 def build_parser(provider_options: Sequence[Option]) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser: argparse.ArgumentParser = _Parser(
         prog="dnssync",
         description="Keep DNS zones in step with Kubernetes LoadBalancer Services and "
         "Gateway API routes.",
@@ -99,7 +108,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         classes = provider_classes()
         provider_options = all_provider_options(classes)
         parser = build_parser(provider_options)
-        args = parser.parse_args(argv)
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:  # --help, --version, usage errors
+            return exc.code if isinstance(exc.code, int) else EXIT_ERROR
         if args.command is None:
             parser.print_help(sys.stderr)
             return EXIT_ERROR
@@ -201,7 +213,7 @@ def _confirm(console: Console) -> bool:
 
 
 def _providers(classes: dict[str, type[Provider]]) -> int:
-    console = Console(highlight=False)
+    console = Console(highlight=False, soft_wrap=True)
     entry_points = registry.available()
     for name, cls in classes.items():
         dist = registry.distribution_of(entry_points[name])
