@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from dnssync.errors import InvalidRecordError, ProviderError
-from dnssync.model.changes import Action, ChangeGroup
+from dnssync.model.changes import Action, Change, ChangeGroup
 from dnssync.model.names import DomainName
 from dnssync.model.records import RecordKey, RRset
 from dnssync.providers.base import ApplyResult, GroupFailure, Provider, ProviderOptions
@@ -106,7 +106,8 @@ class Route53Provider(Provider):
                 )
                 continue
             ready.append(member)
-        batches = pack(ready, self.settings.limits)
+        nothing_to_send = [m for m in ready if not (m.deletes or m.creates)]
+        batches = pack([m for m in ready if m.deletes or m.creates], self.settings.limits)
         api = self.api
         try:
             outcome = submit(batches, lambda changes: _send(api, hosted, changes))
@@ -115,7 +116,7 @@ class Route53Provider(Provider):
             raise
         self._remember(zone, hosted, outcome.applied)
         failed.extend(outcome.failed)
-        applied = {id(m.group) for m in outcome.applied}
+        applied = {id(m.group) for m in [*outcome.applied, *nothing_to_send]}
         position = {id(g): i for i, g in enumerate(groups)}
         return ApplyResult(
             tuple(g for g in groups if id(g) in applied),
@@ -175,6 +176,8 @@ class Route53Provider(Provider):
         deletes: list[Element] = []
         creates: list[Element] = []
         for change in group:
+            if self._ttl_only_alias_update(hosted, change):
+                continue
             if change.old is not None:
                 deletes.append(
                     {"Action": "DELETE", "ResourceRecordSet": self._old(hosted, change.old)}
@@ -184,6 +187,12 @@ class Route53Provider(Provider):
                     {"Action": "CREATE", "ResourceRecordSet": self._render(hosted, change.new)}
                 )
         return Prepared(group, tuple(deletes), tuple(creates))
+
+    def _ttl_only_alias_update(self, hosted: HostedZone, change: Change) -> bool:
+        """Route53 aliases have no TTL: an update of the TTL alone changes nothing there."""
+        if change.old is None or change.new is None or not change.new.is_alias:
+            return False
+        return self._render(hosted, change.old) == self._render(hosted, change.new)
 
     def _remember(self, zone: DomainName, hosted: HostedZone, applied: Sequence[Prepared]) -> None:
         listed = self._listed.get(zone)

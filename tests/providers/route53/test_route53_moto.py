@@ -366,3 +366,20 @@ def test_five_thousand_records_in_the_fewest_batches(aws: MotoRoute53, example_z
         f"(lower bound {fewest}); sizes {[(b.changes, b.characters) for b in requests]}; "
         f"list requests {provider.requests.counts[('list', 'ok')]}"
     )
+
+
+def test_alias_ttl_only_update_sends_nothing(aws: MotoRoute53, example_zone: str) -> None:
+    """Route53 aliases have no TTL; a desired TTL other than 300 must not cause churn."""
+    lb = DomainName.parse("web-1.us-east-1.elb.amazonaws.com")
+    provider = make_provider()
+    assert provider.apply(ZONE, [create(ZONE, RRset.of(ZONE, RecordType.A, 60, [Alias(lb)]))]).ok
+    held = {r.key: r for r in provider.records(ZONE)}
+    listed = held[next(k for k in held if k.rtype is RecordType.A)]
+    assert listed.ttl == 300
+    aws.batches.clear()
+    provider.requests.reset()
+    wanted = RRset.of(ZONE, RecordType.A, 60, [Alias(lb)])
+    group = update(ZONE, listed, wanted)
+    result = provider.apply(ZONE, [group])
+    assert result.applied == (group,)
+    assert provider.requests.total("change") == 0 and not aws.change_requests()
