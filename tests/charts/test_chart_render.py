@@ -695,3 +695,11 @@ def test_notes(helm: Helm) -> None:
     assert f"leader election on Lease {NAMESPACE}/dnssync-leader" in notes
     assert "WARNING: ownerId is not set" in notes
     assert "inmemory provider keeps records in memory only" in notes
+
+
+def test_chart_app_version_is_the_package_version() -> None:
+    import dnssync
+
+    chart = yaml.safe_load((CHART_DIR / "Chart.yaml").read_text())
+    assert chart["appVersion"] == dnssync.__version__
+    assert chart["apiVersion"] == "v2" and chart["type"] == "application"
