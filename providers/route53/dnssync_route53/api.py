@@ -29,7 +29,7 @@ import botocore.exceptions
 from dnssync.errors import ProviderError
 from dnssync.providers.base import RequestCounter
 
-from .rejections import REJECTION_CODES, BatchRejected, split_messages
+from .rejections import REJECTION_CODES, BatchRejected, ZoneGone, split_messages
 from .retry import Backoff
 
 log = logging.getLogger(__name__)
@@ -89,7 +89,9 @@ def make_client() -> Any:
 
 def register_customizations(client: Any) -> None:
     client.meta.events.register(
-        "before-parse.route53.ChangeResourceRecordSets", recover_invalid_change_batch
+        "before-parse.route53.ChangeResourceRecordSets",
+        recover_invalid_change_batch,
+        unique_id="dnssync-route53-invalid-change-batch",
     )
 
 
@@ -270,6 +272,8 @@ class Route53Api:
             self._counter.count(operation, "rejected")
             raise BatchRejected(code, rejection_messages(response)) from None
         self._counter.count(operation, "error")
+        if code == "NoSuchHostedZone":
+            raise ZoneGone(describe_client_error(exc.operation_name, response)) from None
         raise ProviderError(describe_client_error(exc.operation_name, response)) from None
 
     def _count_retries(self, operation: str, response: Mapping[str, Any]) -> None:

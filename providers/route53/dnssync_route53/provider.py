@@ -15,6 +15,7 @@ from dnssync.providers.base import ApplyResult, GroupFailure, Provider, Provider
 from .batching import Element, Prepared, oversized, pack
 from .convert import RawRRset, Skipped, from_route53, same_rrset, to_route53
 from .options import OPTIONS, Settings, parse_settings
+from .rejections import ZoneGone
 from .retry import Backoff
 from .zones import HostedZone, ZoneDirectory
 
@@ -62,7 +63,12 @@ class Route53Provider(Provider):
         hosted = self.directory.by_name(zone)
         found: dict[RecordKey, RRset] = {}
         raw_by_key: dict[RecordKey, RawRRset] = {}
-        for raw in self.api.record_sets(hosted.id):
+        try:
+            listed = list(self.api.record_sets(hosted.id))
+        except ZoneGone:
+            self.directory.invalidate()
+            raise
+        for raw in listed:
             parsed = from_route53(raw)
             if parsed is None:
                 continue
@@ -111,7 +117,7 @@ class Route53Provider(Provider):
         api = self.api
         try:
             outcome = submit(batches, lambda changes: _send(api, hosted, changes))
-        except ProviderError:
+        except ZoneGone:
             self.directory.invalidate()
             raise
         self._remember(zone, hosted, outcome.applied)

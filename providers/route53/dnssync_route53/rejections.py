@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from dnssync.errors import InvalidNameError
+from dnssync.errors import InvalidNameError, ProviderError
 from dnssync.model.names import DomainName
 from dnssync.model.records import RecordType
 
@@ -45,6 +45,10 @@ _PAIR_PATTERNS = (
     re.compile(r"resource record set (?P<name>\S+?) type (?P<type>[A-Z0-9]+)\b"),
 )
 _NAME_PATTERNS = (re.compile(r"RRSet with DNS name (?P<name>\S+) is not permitted"),)
+
+
+class ZoneGone(ProviderError):
+    """The hosted zone no longer exists (NoSuchHostedZone): the zone list must be re-read."""
 
 
 class BatchRejected(Exception):
