@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import urllib3
-
 from dnssync.errors import ConfigError
 from dnssync.sources.kube.api import KubeApi
 
@@ -79,9 +77,8 @@ def connect(settings: ClientSettings) -> KubeApi:
     configuration.connection_pool_maxsize = settings.max_connections
     # TCP keepalive: a half-dead connection is noticed even between watch events.
     configuration.keep_alive = True
-    # One quick retry of a failed connect (a pooled connection closed by a restarted
-    # apiserver); everything else is retried by our own loops, with backoff.
-    configuration.retries = urllib3.Retry(total=1, connect=1, read=0, redirect=0, status=0)
+    # No retries inside urllib3 (they log a warning each): our own loops retry, with backoff.
+    configuration.retries = False
     api_client = kubernetes.client.ApiClient(configuration)
     api_client.user_agent = settings.user_agent
     return KubeApi(

@@ -86,9 +86,11 @@ def read_once(
                     Diagnostic(GATEWAY_GROUP, "", discovery.message(), reason="MissingCRD")
                 )
     entries: dict[ObjectKey, Entry] = {}
+    listed = 0
     for target in targets:
         try:
             entries.update(list_target(api, target, settings).entries)
+            listed += 1
         except KubeError as exc:
             complete = False
             errors.append(exc)
@@ -101,8 +103,7 @@ def read_once(
             complete = False
             errors.append(exc)
             problems.append(failure_diagnostic(target, exc))
-    attempted = len(targets) + (1 if "gateway" in sources else 0)
-    if errors and len(errors) >= attempted:
+    if errors and not listed:
         where = f" ({origin})" if origin else ""
         details = "; ".join(d.message for d in problems if d.reason != "MissingCRD")
         raise KubeError(f"cannot read the cluster at {api.host}{where}: {details}")

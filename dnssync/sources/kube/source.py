@@ -137,10 +137,12 @@ class ClusterSource:
 
     @property
     def synced(self) -> bool:
-        """Every resource listed (and Gateway API discovery done), none failing for RBAC."""
+        """Every resource listed (and Gateway API discovery done), none failing for RBAC,
+        and not stopped."""
         with self._lock:
             return (
                 self._started
+                and not self._stop.is_set()
                 and self._discovered
                 and self._discovery_error is None
                 and all(r.synced for r in self._reflectors)
@@ -172,6 +174,9 @@ class ClusterSource:
             reflectors = list(self._reflectors)
             problems: list[Diagnostic] = []
             complete = self._started and self._discovered
+            if self._stop.is_set():
+                complete = False
+                problems.append(_not_synced("the cluster source", "stopped"))
             if self._discovery_error is not None:
                 complete = False
                 problems.append(discovery_failure(self._discovery_error))
@@ -311,11 +316,11 @@ class ClusterSource:
             self._stop.wait(self.rediscover_interval)
 
 
-def _not_synced(what: str) -> Diagnostic:
+def _not_synced(what: str, state: str = "not listed yet") -> Diagnostic:
     return Diagnostic(
         what,
         "",
-        "not listed yet; no records are deleted until it is",
+        f"{state}; no records are deleted until it is listed",
         Severity.WARNING,
         reason="SourceNotSynced",
     )

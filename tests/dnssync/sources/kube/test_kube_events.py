@@ -1,0 +1,97 @@
+"""Warnings as Events on the offending objects, deduplicated and rate-limited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from kube_testkit import Objects
+
+from dnssync.model.diagnostics import Diagnostic, for_object
+from dnssync.model.refs import ObjectRef
+from dnssync.rules.desired import RuleSettings, desired_records
+from dnssync.sources.filters import ObjectFilter
+from dnssync.sources.kube import ClusterSource, EventRecorder, WatchSettings
+from dnssync.sources.kube.api import KubeApi
+from dnssync.sources.kube.events import EventPolicy
+
+pytestmark = pytest.mark.k8s
+
+
+def events(api: KubeApi, ns: str, **selector: str) -> list[dict[str, Any]]:
+    query = [("fieldSelector", ",".join(f"involvedObject.{k}={v}" for k, v in selector.items()))]
+    listed = api.request("GET", f"/api/v1/namespaces/{ns}/events", query=query if selector else ())
+    return list(listed["items"])
+
+
+def test_bad_annotation_becomes_one_warning_event(objects: Objects, api: KubeApi, ns: str) -> None:
+    created = objects.service(
+        ns,
+        "kdc",
+        annotations={"dnssync.io/hostname": "kdc.example.com", "dnssync.io/ttl": "forever"},
+        ingress=[{"ip": "192.0.2.50"}],
+    )
+    uid = created["metadata"]["uid"]
+    source = ClusterSource(
+        api,
+        sources=("service",),
+        object_filter=ObjectFilter(namespaces=(ns,)),
+        settings=WatchSettings(watch_timeout=5),
+    )
+    source.start()
+    try:
+        assert source.wait_synced(30)
+        diagnostics = desired_records(source.snapshot().objects, RuleSettings()).diagnostics
+        (problem,) = [d for d in diagnostics if d.ref == ObjectRef("service", ns, "kdc")]
+
+        recorder = EventRecorder(api, lookup=source.identity)
+        assert recorder.record(diagnostics) == 1
+        # what `kubectl describe service kdc` looks for: the object's uid, name and kind
+        (event,) = events(api, ns, uid=uid, name="kdc", kind="Service")
+        assert event["type"] == "Warning"
+        assert event["reason"] == problem.reason
+        assert "forever" in event["message"] and "dnssync.io/ttl" in event["message"]
+        assert event["count"] == 1
+        assert event["source"]["component"] == "dnssync"
+        assert event["involvedObject"]["apiVersion"] == "v1"
+
+        # the next plan finds the same problem: no new write
+        assert recorder.record(diagnostics) == 0
+        assert recorder.record([*diagnostics, problem]) == 0
+        assert [e["count"] for e in events(api, ns, uid=uid)] == [1]
+
+        # a restarted daemon finds its Event and counts on (deduplicated by name)
+        restarted = EventRecorder(api, lookup=source.identity)
+        assert restarted.record(diagnostics) == 1
+        assert [e["count"] for e in events(api, ns, uid=uid)] == [2]
+        # after repeat_after, an unchanged problem bumps the count again
+        repeating = EventRecorder(api, lookup=source.identity, policy=EventPolicy(repeat_after=0))
+        repeating.record(diagnostics)
+        repeating.record(diagnostics)
+        (event,) = events(api, ns, uid=uid)
+        assert event["count"] == 4
+    finally:
+        source.stop()
+
+
+def test_events_are_rate_limited_and_need_a_ref(objects: Objects, api: KubeApi, ns: str) -> None:
+    for index in range(5):
+        objects.service(ns, f"s{index}")
+    problems: list[Diagnostic] = [
+        for_object(ObjectRef("service", ns, f"s{i}"), "f", f"problem {i}", reason="Test")
+        for i in range(5)
+    ]
+    problems.append(Diagnostic("some file.yaml", "", "no object to put it on"))
+    now = [0.0]
+    recorder = EventRecorder(api, policy=EventPolicy(burst=2, per_second=0.1), clock=lambda: now[0])
+    # without a lookup the recorder reads the object once for its uid
+    assert recorder.record(problems) == 2
+    assert recorder.held_back == 3
+    now[0] += 10.0  # one more token
+    assert recorder.record(problems) == 1
+    now[0] += 100.0
+    assert recorder.record(problems) == 2
+    assert recorder.record(problems) == 0
+    listed = events(api, ns)
+    assert sorted(e["involvedObject"]["name"] for e in listed) == [f"s{i}" for i in range(5)]
+    assert all(e["involvedObject"].get("uid") for e in listed)
