@@ -404,3 +404,16 @@ def test_every_http_request_is_counted_including_botocore_retries() -> None:
     assert counter.counts[("change", "retried")] == 2
     assert counter.counts[("change", "ok")] == 1
     assert counter.total("change") == len(seen)
+
+
+def test_listing_the_provider_does_not_import_boto3() -> None:
+    """The CLI imports every provider class to list options; boto3 must wait for create()."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from dnssync.providers.registry import load; load('route53'); "
+        "print('boto3' in sys.modules or 'botocore' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
