@@ -29,10 +29,6 @@ class RecordType(enum.StrEnum):
     SRV = "SRV"
     TXT = "TXT"
 
-    @property
-    def lower(self) -> str:
-        return self.value.lower()
-
     @classmethod
     def parse(cls, raw: str) -> RecordType:
         try:

@@ -54,7 +54,7 @@ class TxtRegistry:
         return TYPE_PLACEHOLDER in self.prefix or TYPE_PLACEHOLDER in self.suffix
 
     def _affixes(self, rtype: RecordType) -> tuple[str, str]:
-        kind = rtype.lower
+        kind = rtype.lower()
         prefix = self.prefix.replace(TYPE_PLACEHOLDER, kind)
         suffix = self.suffix.replace(TYPE_PLACEHOLDER, kind)
         if not self._templated:

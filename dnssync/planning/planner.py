@@ -137,8 +137,13 @@ def build_plan(
     *,
     allow_deletes: bool = True,
     keep_resources: frozenset[str] = frozenset(),
+    only_names: frozenset[DomainName] | None = None,
 ) -> Plan:
     """The plan over the given zones. Raises ProviderError when a zone cannot be read.
+
+    ``only_names`` limits the plan to those names (the daemon's event-driven reconcile):
+    zones without one are not read, and ``read_records`` need only return the records at
+    those names and at their ownership TXT names.
 
     ``allow_deletes`` is False when a source was incomplete; ``keep_resources`` names
     objects that exist but could not be read, whose records must stay (as do those of
@@ -148,6 +153,15 @@ def build_plan(
     placed, problems = place_in_zones(desired, zones, settings, supports_alias)
     diagnostics = list(desired.diagnostics) + problems
     zone_plans: list[ZonePlan] = []
+    manages: Callable[[DomainName], bool] = settings.domain_filter.matches
+    if only_names is not None:
+        names = only_names
+        zones = tuple(z for z in zones if any(n.is_subdomain_of(z) for n in names))
+        placed = {
+            z: {k: r for k, r in records.items() if k.name in names}
+            for z, records in placed.items()
+        }
+        manages = lambda n: n in names and settings.domain_filter.matches(n)  # noqa: E731
     for zone in zones:
         result = plan_zone(
             zone,
@@ -157,7 +171,7 @@ def build_plan(
             # A create that needs a delete first (CNAME <-> A) must not be planned alone.
             allow_deletes=allow_deletes and settings.policy.allows(Action.DELETE),
             keep_resources=keep_resources,
-            manages=settings.domain_filter.matches,
+            manages=manages,
         )
         diagnostics.extend(result.diagnostics)
         groups = tuple(g for g in result.plan.groups if settings.policy.allows(g.action))

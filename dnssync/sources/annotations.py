@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from dnssync.durations import parse_duration
 from dnssync.errors import InvalidNameError
 from dnssync.model.diagnostics import Diagnostic, for_object
 from dnssync.model.names import DomainName
@@ -26,8 +27,6 @@ SHARED_KEYS = ("hostname", "ttl", "target", "controller")
 DEFAULT_SRV_PRIORITY = 0
 DEFAULT_SRV_WEIGHT = 100
 
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(h|ms|m|s)")
-_UNIT_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,13 +160,10 @@ def parse_ttl(value: str) -> int:
     text = value.strip()
     if not text:
         raise ValueError("empty TTL")
-    if text.isdigit():
-        seconds = float(text)
-    else:
-        parts = _DURATION_PART.findall(text)
-        if not parts or "".join(n + u for n, u in parts) != text:
-            raise ValueError(f"TTL {value!r} is neither seconds nor a duration like 5m or 1h")
-        seconds = sum(float(n) * _UNIT_SECONDS[u] for n, u in parts)
+    try:
+        seconds = parse_duration(text)
+    except ValueError:
+        raise ValueError(f"TTL {value!r} is neither seconds nor a duration like 5m or 1h") from None
     if seconds != int(seconds):
         raise ValueError(f"TTL {value!r} is not a whole number of seconds")
     if not 1 <= seconds <= MAX_TTL:
