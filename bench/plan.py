@@ -31,41 +31,61 @@ def service(index: int) -> list[dict[str, Any]]:
     name = f"svc-{index}"
     shape = index % 5
     octets = f"{(index >> 16) & 255}.{(index >> 8) & 255}.{index & 255}"
-    meta = {"name": name, "namespace": f"ns-{index % 50}",
-            "annotations": {"dnssync.io/hostname": f"{name}.{ZONE}"}}
+    annotations = {"dnssync.io/hostname": f"{name}.{ZONE}"}
+    meta: dict[str, Any] = {
+        "name": name,
+        "namespace": f"ns-{index % 50}",
+        "annotations": annotations,
+    }
     port = {"name": "app", "port": 443, "protocol": "TCP"}
     if shape == 0:  # IPv4
         ingress: list[dict[str, str]] = [{"ip": f"10.{octets}"}]
     elif shape == 1:  # AWS hostname + SRV straight to the LB
         ingress = [{"hostname": f"{name}-123.elb.us-east-1.amazonaws.com"}]
-        meta["annotations"]["dnssync.io/srv-domain"] = f"{name}.srv.{ZONE}"
+        annotations["dnssync.io/srv-domain"] = f"{name}.srv.{ZONE}"
     elif shape == 2:  # dual-stack
         ingress = [{"ip": f"10.{octets}"}, {"ip": f"2001:db8::{index:x}"}]
     elif shape == 3:  # mixed protocol with SRV
         ingress = [{"ip": f"10.{octets}"}]
-        meta["annotations"]["dnssync.io/srv-domain"] = f"{name}.srv.{ZONE}"
+        annotations["dnssync.io/srv-domain"] = f"{name}.srv.{ZONE}"
         port = {"name": "dns", "port": 53, "protocol": "TCP"}
     else:  # the split: a UDP twin under its own hostname, SRV under a shared domain
         ingress = [{"ip": f"10.{octets}"}]
-        meta["annotations"]["dnssync.io/srv-domain"] = f"{name}.srv.{ZONE}"
-        twin_meta = {"name": f"{name}-udp", "namespace": meta["namespace"],
-                     "annotations": {"dnssync.io/hostname": f"{name}-udp.{ZONE}",
-                                     "dnssync.io/srv-domain": f"{name}.srv.{ZONE}"}}
-        twin = {"apiVersion": "v1", "kind": "Service", "metadata": twin_meta,
-                "spec": {"type": "LoadBalancer",
-                         "ports": [{"name": "kerberos", "port": 88, "protocol": "UDP"}]},
-                "status": {"loadBalancer": {"ingress": [{"ip": f"11.{octets}"}]}}}
+        annotations["dnssync.io/srv-domain"] = f"{name}.srv.{ZONE}"
+        twin_meta = {
+            "name": f"{name}-udp",
+            "namespace": meta["namespace"],
+            "annotations": {
+                "dnssync.io/hostname": f"{name}-udp.{ZONE}",
+                "dnssync.io/srv-domain": f"{name}.srv.{ZONE}",
+            },
+        }
+        twin = {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": twin_meta,
+            "spec": {
+                "type": "LoadBalancer",
+                "ports": [{"name": "kerberos", "port": 88, "protocol": "UDP"}],
+            },
+            "status": {"loadBalancer": {"ingress": [{"ip": f"11.{octets}"}]}},
+        }
         port = {"name": "kerberos", "port": 88, "protocol": "TCP"}
         return [_svc(meta, [port], ingress), twin]
     ports = [port] + ([{"name": "dns-udp", "port": 53, "protocol": "UDP"}] if shape == 3 else [])
     return [_svc(meta, ports, ingress)]
 
 
-def _svc(meta: dict[str, Any], ports: list[dict[str, Any]],
-         ingress: list[dict[str, str]]) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "Service", "metadata": meta,
-            "spec": {"type": "LoadBalancer", "ports": ports},
-            "status": {"loadBalancer": {"ingress": ingress}}}
+def _svc(
+    meta: dict[str, Any], ports: list[dict[str, Any]], ingress: list[dict[str, str]]
+) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": meta,
+        "spec": {"type": "LoadBalancer", "ports": ports},
+        "status": {"loadBalancer": {"ingress": ingress}},
+    }
 
 
 def write_manifests(directory: Path, count: int, per_file: int = 1000) -> None:
@@ -111,8 +131,9 @@ def measure(directory: Path) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", default="1000,10000,50000")
     parser.add_argument("--json", type=Path, help="write the results here")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
@@ -126,7 +147,10 @@ def main(argv: list[str] | None = None) -> int:
             write_manifests(Path(tmp), size)
             out = subprocess.run(
                 [sys.executable, "-m", "bench.plan", "--child", tmp],
-                check=True, capture_output=True, text=True, timeout=1800,
+                check=True,
+                capture_output=True,
+                text=True,
+                timeout=1800,
             )
         row = {"services": size, **json.loads(out.stdout.strip().splitlines()[-1])}
         rows.append(row)
@@ -137,8 +161,16 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-COLUMNS = ("services", "objects", "desired_rrsets", "read_manifests_s", "rules_s",
-           "plan_empty_zone_s", "plan_full_zone_s", "peak_rss_mb")
+COLUMNS = (
+    "services",
+    "objects",
+    "desired_rrsets",
+    "read_manifests_s",
+    "rules_s",
+    "plan_empty_zone_s",
+    "plan_full_zone_s",
+    "peak_rss_mb",
+)
 
 
 def print_row(row: dict[str, Any], header: bool) -> None:

@@ -134,7 +134,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if core.plan.registry.owner_id == DEFAULT_OWNER_ID:
             log.warning(
                 "--owner-id is left at %r: set a unique owner id per cluster so two "
-                "installations never claim each other's records", DEFAULT_OWNER_ID,
+                "installations never claim each other's records",
+                DEFAULT_OWNER_ID,
             )
         if args.command == "run":
             from dnssync.daemon.command import run_daemon
