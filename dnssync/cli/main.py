@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from rich.console import Console
+from rich.markup import escape
 
 from dnssync import __version__
 from dnssync.cli.config import Value, add_to_parser, environment, load_file, resolve
@@ -143,7 +144,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_daemon(core, values, classes)
         return _plan_or_apply(args.command, core, values, classes)
     except DnssyncError as exc:
-        Console(stderr=True, highlight=False).print(f"[red]error:[/red] {exc}", markup=True)
+        Console(stderr=True, highlight=False, soft_wrap=True).print(
+            f"[red]error:[/red] {escape(str(exc))}", markup=True
+        )
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
@@ -173,7 +176,7 @@ def _plan_or_apply(
         _show(outcome, str(values.get("output") or "text"), stdout, stderr)
         if outcome.unsafe:
             for problem in outcome.unsafe:
-                stderr.print(f"[red]unsafe plan:[/red] {problem}", markup=True)
+                stderr.print(f"[red]unsafe plan:[/red] {escape(problem)}", markup=True)
             return EXIT_ERROR
         if command == "plan":
             return EXIT_CHANGES if outcome.plan.has_changes else EXIT_OK
@@ -184,7 +187,9 @@ def _plan_or_apply(
             return EXIT_ERROR
         report = apply_plan(provider, outcome.plan)
         for zone, failure in report.failures:
-            stderr.print(f"[red]not applied[/red] in {zone.fqdn}: {failure.message}", markup=True)
+            stderr.print(
+                f"[red]not applied[/red] in {zone.fqdn}: {escape(failure.message)}", markup=True
+            )
         if report.failures:
             return EXIT_ERROR
         stderr.print(f"Applied {report.applied} change group(s).")
@@ -218,7 +223,7 @@ def _providers(classes: dict[str, type[Provider]]) -> int:
     entry_points = registry.available()
     for name, cls in classes.items():
         dist = registry.distribution_of(entry_points[name])
-        console.print(f"[bold]{name}[/bold] ({dist}): {cls.description}", markup=True)
+        console.print(f"[bold]{name}[/bold] ({dist}): {escape(cls.description)}", markup=True)
         for option in cls.options:
             console.print(f"    --{option.flag}: {option.help} [{option.env_var}]", markup=False)
     return EXIT_OK

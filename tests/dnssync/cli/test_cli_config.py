@@ -195,3 +195,9 @@ def test_providers_lists_the_embedded_ones(capsys: pytest.CaptureFixture[str]) -
         in lines
     )
     assert "    --zone: a zone to manage (repeatable) [DNSSYNC_ZONE]" in lines
+
+
+def test_error_text_with_brackets_is_printed_as_is(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "plan", "--config", "/nonexistent/[/x]/dnssync.yaml")
+    assert code == 1
+    assert "error: --config /nonexistent/[/x]/dnssync.yaml: [Errno 2] No such file" in err
