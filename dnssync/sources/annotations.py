@@ -28,7 +28,6 @@ DEFAULT_SRV_PRIORITY = 0
 DEFAULT_SRV_WEIGHT = 100
 
 
-
 @dataclass(frozen=True, slots=True)
 class SrvServiceMapping:
     """``srv-service``: one label for unnamed ports, or ``portname=label`` pairs."""
