@@ -13,7 +13,10 @@ def load_snapshot(core: CoreSettings) -> SourceSnapshot:
     if core.manifests is not None and core.kubeconfig is not None:
         raise ConfigError("give either --manifests or --kubeconfig, not both")
     if core.manifests is not None:
-        return _only_sources(read_manifests(core.manifests), core.sources)
+        snapshot = read_manifests(
+            core.manifests, annotation_filter=core.rules.object_filter.annotation_selector
+        )
+        return _only_sources(snapshot, core.sources)
     try:
         from dnssync.sources.kube.snapshot import read_cluster
     except ImportError:

@@ -68,14 +68,14 @@ class ObjectFilter:
     annotation_selector: LabelSelector | None = None
 
     def publishes(self, obj: SourceObject) -> bool:
-        """True when obj's own annotations may produce records."""
+        """True when obj's own annotations may produce records.
+
+        The annotation selector is not checked here: the projection keeps only our
+        annotations, so the sources apply it to Services and routes as they read them.
+        """
         if isinstance(obj, NamespaceObject):
             return False
         assert isinstance(obj, ServiceObject | GatewayObject | RouteObject)
         if self.namespaces and obj.ref.namespace not in self.namespaces:
             return False
-        if self.label_selector and not self.label_selector.matches(dict(obj.labels)):
-            return False
-        return not (
-            self.annotation_selector and not self.annotation_selector.matches(dict(obj.annotations))
-        )
+        return not (self.label_selector and not self.label_selector.matches(dict(obj.labels)))

@@ -10,12 +10,15 @@ import yaml
 
 from dnssync.errors import SourceError
 from dnssync.model.diagnostics import Diagnostic, Severity
-from dnssync.sources.objects import SourceObject
+from dnssync.sources.objects import ROUTE_KINDS, LabelSelector, SourceObject
 from dnssync.sources.projection import SUPPORTED_KINDS, ProjectionError, kind_of, project, ref_of
 from dnssync.sources.snapshot import SourceSnapshot
 
 # libyaml's loader is ~10x faster than the pure-Python one; both are safe loaders.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+# Kinds the annotation filter applies to (as the cluster source does).
+FILTERED_KINDS = ("service", *ROUTE_KINDS)
 
 IGNORED_KINDS = frozenset(
     {
@@ -41,7 +44,14 @@ def manifest_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
-def read_manifests(directory: Path, default_namespace: str = "default") -> SourceSnapshot:
+def read_manifests(
+    directory: Path,
+    default_namespace: str = "default",
+    annotation_filter: LabelSelector | None = None,
+) -> SourceSnapshot:
+    """The objects under directory. ``annotation_filter`` (``--annotation-filter``) drops
+    Services and routes whose annotations do not match it, read in full here since the
+    projection keeps only ours; Gateways are kept, as routes need their addresses."""
     objects: list[SourceObject] = []
     diagnostics: list[Diagnostic] = []
     unreadable: set[str] = set()
@@ -89,6 +99,12 @@ def read_manifests(directory: Path, default_namespace: str = "default") -> Sourc
                         )
                     )
                 continue
+            if (
+                annotation_filter is not None
+                and kind in FILTERED_KINDS
+                and not annotation_filter.matches(_annotations(document))
+            ):
+                continue
             try:
                 projected = project(document, default_namespace)
             except ProjectionError as exc:
@@ -106,6 +122,14 @@ def read_manifests(directory: Path, default_namespace: str = "default") -> Sourc
             if projected is not None:
                 objects.append(projected)
     return SourceSnapshot(tuple(objects), tuple(diagnostics), complete, frozenset(unreadable))
+
+
+def _annotations(document: Mapping[str, Any]) -> dict[str, str]:
+    meta = document.get("metadata")
+    raw = meta.get("annotations") if isinstance(meta, Mapping) else None
+    if not isinstance(raw, Mapping):
+        return {}
+    return {str(k): "" if v is None else str(v) for k, v in raw.items()}
 
 
 def _documents(path: Path) -> Iterator[Any]:

@@ -21,17 +21,20 @@ from dnssync.providers.inmemory import InMemoryProvider
 from dnssync.rules.desired import RuleSettings, desired_records
 from dnssync.rules.merge import MergeResult
 from dnssync.sources.manifests import read_manifests
+from dnssync.sources.objects import LabelSelector
 from dnssync.sources.snapshot import SourceSnapshot
 
 
-def snapshot_of(*files: str, names: Sequence[str] = ()) -> SourceSnapshot:
+def snapshot_of(
+    *files: str, names: Sequence[str] = (), annotation_filter: LabelSelector | None = None
+) -> SourceSnapshot:
     """Read YAML texts (dedented) as the files of a ``--manifests`` folder."""
     with tempfile.TemporaryDirectory(prefix="dnssync-manifests-") as tmp:
         directory = Path(tmp)
         for index, text in enumerate(files):
             name = names[index] if index < len(names) else f"m{index:02d}.yaml"
             (directory / name).write_text(textwrap.dedent(text), encoding="utf-8")
-        return read_manifests(directory)
+        return read_manifests(directory, annotation_filter=annotation_filter)
 
 
 def desired_of(*files: str, settings: RuleSettings | None = None) -> MergeResult:

@@ -583,3 +583,23 @@ def test_owner_and_prefix_flags(capsys: pytest.CaptureFixture[str]) -> None:
     txts = {c["name"]: c["values"] for c in document["changes"] if c["type"] == "TXT"}
     assert txts["dnssync-a.kdc-tcp.example.com."] == [txt("service/krb/kdc-tcp", owner="blue")]
     assert "dnssync-srv._kerberos._udp.example.com." in txts
+
+
+def test_annotation_filter_flag(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    manifests = tmp_path / "m"
+    write(
+        manifests,
+        "a.yaml",
+        service("a", "a.example.com", "192.0.2.1", ", team.example.com/dns: public")
+        + service("b", "b.example.com", "192.0.2.2"),
+    )
+    code, document, _ = plan_json(
+        capsys,
+        "--manifests",
+        str(manifests),
+        *INMEMORY,
+        "--annotation-filter",
+        "team.example.com/dns=public",
+    )
+    assert code == 2
+    assert {c["name"] for c in document["changes"] if c["type"] == "A"} == {"a.example.com."}

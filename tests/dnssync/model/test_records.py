@@ -66,7 +66,7 @@ def test_unknown_type() -> None:
     with pytest.raises(InvalidRecordError, match="MX"):
         RecordType.parse("MX")
     assert RecordType.parse("srv") is RecordType.SRV
-    assert RecordType.SRV.lower == "srv"
+    assert RecordType.SRV.lower() == "srv"
 
 
 def test_long_txt_is_chunked_in_255_octets() -> None:
