@@ -248,6 +248,11 @@ class RecordKey:
     def __lt__(self, other: RecordKey) -> bool:
         return (self.name.text, self.rtype) < (other.name.text, other.rtype)
 
+    @property
+    def order(self) -> tuple[str, str]:
+        """A sort key compared at C speed: ``sorted(keys, key=RecordKey.order.fget)``."""
+        return (self.name.text, self.rtype)
+
     def __str__(self) -> str:
         return f"{self.name.fqdn} {self.rtype.value}"
 

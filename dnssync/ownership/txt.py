@@ -12,6 +12,7 @@ form, a TXT at the record's own name, is read as ownership too.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from dnssync.errors import ConfigError, InvalidNameError, OwnershipError
 from dnssync.model.names import DomainName
@@ -63,6 +64,9 @@ class TxtRegistry:
 
     def txt_name(self, name: DomainName, rtype: RecordType, zone: DomainName) -> DomainName:
         """The ownership TXT name of a record; refused (OwnershipError) if unusable."""
+        return _cached_txt_name(self, name, rtype, zone)
+
+    def _txt_name(self, name: DomainName, rtype: RecordType, zone: DomainName) -> DomainName:
         prefix, suffix = self._affixes(rtype)
         head, _, rest = name.text.partition(".")
         text = f"{prefix}{head}{suffix}" + (f".{rest}" if rest else "")
@@ -115,6 +119,15 @@ def _strip_affixes(text: str, prefix: str, suffix: str) -> str | None:
     return label[: -len(suffix)] + (sep + tail if sep else "")
 
 
+@lru_cache(maxsize=262144)
+def _cached_txt_name(
+    registry: TxtRegistry, name: DomainName, rtype: RecordType, zone: DomainName
+) -> DomainName:
+    # Every reconcile asks again for the same names; the registry is immutable.
+    return registry._txt_name(name, rtype, zone)
+
+
+@lru_cache(maxsize=65536)
 def parse_ownership(text: str) -> Ownership | None:
     """Ownership from TXT content; None for ordinary TXT data (wrong or no heritage)."""
     body = text.strip().strip('"')

@@ -77,7 +77,7 @@ def place_in_zones(
     placed: dict[DomainName, dict[RecordKey, DesiredRecord]] = defaultdict(dict)
     problems: list[Diagnostic] = []
     zone_tuple = tuple(zones)
-    for key, record in sorted(desired.records.items()):
+    for key, record in sorted(desired.records.items(), key=lambda item: item[0].order):
         if not settings.domain_filter.matches(key.name):
             continue
         zone = find_zone(key.name, zone_tuple)

@@ -121,7 +121,7 @@ def plan_zone(
         for c in record.contributors:
             diagnostics.append(for_object(c.ref, c.field, message, reason=reason))
 
-    for key in sorted(set(desired) | set(owned)):
+    for key in sorted(desired.keys() | owned.keys(), key=lambda k: k.order):
         want = desired.get(key)
         have = state.rrsets.get(key)
         mine = owned.get(key)

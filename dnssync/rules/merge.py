@@ -65,11 +65,15 @@ def merge(addresses: Iterable[AddressClaim], services: Iterable[SrvClaim]) -> Me
     srv_by_name: dict[DomainName, list[SrvClaim]] = defaultdict(list)
     for srv in services:
         srv_by_name[srv.name].append(srv)
-    for name in sorted(by_name):
+    for name in sorted(by_name, key=_text):
         _merge_addresses(name, by_name[name], result, srv_at_name=name in srv_by_name)
-    for name in sorted(srv_by_name):
+    for name in sorted(srv_by_name, key=_text):
         _merge_srv(name, srv_by_name[name], result)
     return result
+
+
+def _text(name: DomainName) -> str:
+    return name.text
 
 
 def _contributions(claims: Iterable[AddressClaim | SrvClaim]) -> tuple[Contribution, ...]:
