@@ -1,4 +1,5 @@
-"""Reading a zone: the SOA serial (one small query) and a full, verified AXFR.
+"""Reading a zone: the SOA serial (one small query), a full, verified AXFR, and a few
+RRsets by pipelined queries (checking a small write without a transfer).
 
 The transfer is checked by dnspython's ``dns.xfr.Inbound`` (SOA at both ends, TSIG on the
 first and last message and chained through the ones between) into a ``dns.zone.Zone``,
@@ -11,7 +12,8 @@ RRsets so prerequisites and deletes can quote it byte for byte.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import struct
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import dns.exception
@@ -27,13 +29,15 @@ import dns.zone
 from dnssync.errors import DnssyncError, ProviderError
 from dnssync.model.names import DomainName
 from dnssync.model.records import RecordKey, RRset
-from dnssync.providers.dnswire import from_rdataset, record_type_of, to_dns_name
+from dnssync.providers.dnswire import from_rdataset, rdatatype, record_type_of, to_dns_name
 
 from .errors import BadAnswer, describe_rcode
 from .transport import Transport
 from .tsig import TsigKey
 
 log = logging.getLogger(__name__)
+
+_FRAME_ID = struct.Struct("!H")  # a DNS message starts with its 16-bit id
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,3 +157,76 @@ def snapshot_of(zone: DomainName, dns_zone: dns.zone.Zone) -> ZoneSnapshot:
                 wire[rrset.key] = rdataset
     rrsets.sort(key=lambda r: r.key)
     return ZoneSnapshot(zone, int(soa[0].serial), tuple(rrsets), wire, skipped)
+
+
+def query_rrsets(
+    transport: Transport,
+    zone: DomainName,
+    keys: Sequence[RecordKey],
+    key: TsigKey | None,
+    *,
+    window: int = 64,
+) -> ZoneSnapshot:
+    """The zone's SOA serial and the RRsets at ``keys`` now, without a transfer.
+
+    One TCP connection; the questions are pipelined ``window`` at a time (each with its own
+    message id, as answers may come back in any order). The snapshot holds only the keys
+    that exist. An answer synthesized from a wildcard cannot be told from a real RRset, so
+    callers must not read "exists" here as proof that a delete was ignored.
+    """
+    origin = to_dns_name(zone)
+    questions = [(origin, dns.rdatatype.SOA)]
+    questions += [(to_dns_name(k.name), rdatatype(k.rtype)) for k in keys]
+    answers: dict[int, dns.message.Message] = {}
+    with transport.session("query") as connection:
+        for start in range(0, len(questions), window):
+            # Message id -> (question index, query); ids are unique within a window.
+            pending: dict[int, tuple[int, dns.message.QueryMessage]] = {}
+            for index in range(start, min(start + window, len(questions))):
+                name, rdtype = questions[index]
+                query = dns.message.make_query(name, rdtype)
+                query.id = index & 0xFFFF
+                if key is not None:
+                    query.use_tsig(key.dns_key())
+                connection.send(query.to_wire())
+                pending[query.id] = (index, query)
+            while pending:
+                raw = connection.receive()
+                asked = pending.pop(_FRAME_ID.unpack_from(raw)[0], None) if len(raw) > 1 else None
+                if asked is None:
+                    raise BadAnswer("an answer to a question that was not asked")
+                index, query = asked
+                answer = dns.message.from_wire(raw, keyring=query.keyring, request_mac=query.mac)
+                if not query.is_response(answer):
+                    raise BadAnswer("the answer does not match the query")
+                rcode = answer.rcode()
+                if rcode not in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
+                    connection.result = dns.rcode.to_text(rcode).lower()
+                    raise ProviderError(
+                        f"rfc2136: query for {query.question[0].name} to {transport.server} "
+                        f"failed: {describe_rcode(rcode)}"
+                    )
+                answers[index] = answer
+    serial: int | None = None
+    for soa in answers[0].answer:
+        if soa.name == origin and soa.rdtype == dns.rdatatype.SOA and len(soa):
+            serial = int(soa[0].serial)
+    if serial is None:
+        raise ProviderError(
+            f"rfc2136: {transport.server} is not authoritative for {zone.fqdn} (no SOA in its "
+            "answer)"
+        )
+    rrsets: list[RRset] = []
+    wire: dict[RecordKey, dns.rdataset.Rdataset] = {}
+    for ident, (name, rdtype) in enumerate(questions[1:], start=1):
+        for found in answers[ident].answer:
+            if found.name != name or found.rdtype != rdtype:
+                continue  # e.g. the CNAME at the name, or the records it points to
+            try:
+                rrset = from_rdataset(name, found)
+            except (DnssyncError, ValueError):
+                continue  # not representable, so not what we wrote
+            if rrset is not None:
+                rrsets.append(rrset)
+                wire[rrset.key] = found
+    return ZoneSnapshot(zone, serial, tuple(rrsets), wire)

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from dnssync.model.names import DomainName
+from dnssync.model.records import RecordKey, RRset
 
-from .axfr import ZoneSnapshot, soa_serial, transfer
+from .axfr import ZoneSnapshot, query_rrsets, soa_serial, transfer
 from .transport import Transport
 from .tsig import TsigKey
 
@@ -63,6 +65,41 @@ class ZoneReader:
             self._cache[zone] = _Entry(snapshot, time.monotonic())
         return snapshot
 
+    def lookup(self, zone: DomainName, keys: Sequence[RecordKey]) -> ZoneSnapshot:
+        """The SOA serial and the RRsets at ``keys``, by queries (no transfer, no caching)."""
+        return query_rrsets(self._transport, zone, keys, self._key)
+
+    def patch(
+        self,
+        zone: DomainName,
+        base: ZoneSnapshot,
+        serial: int,
+        changed: Mapping[RecordKey, RRset | None],
+        wire: ZoneSnapshot,
+    ) -> bool:
+        """Advance the cached snapshot ``base`` to ``serial`` with ``changed`` applied
+        (None: gone; wire data from ``wire``), so the next read is one SOA query.
+
+        Only for a caller that knows nobody else wrote in between (the serial moved by
+        exactly its own updates). Keeps the original read time, so ``max_age`` still forces
+        a transfer now and then. False (and nothing changed) if ``base`` is not cached.
+        """
+        with self._lock:
+            entry = self._cache.get(zone)
+            if entry is None or entry.snapshot is not base:
+                return False
+            index = base.index()
+            raw = dict(base.wire)
+            for key, rrset in changed.items():
+                index.pop(key, None)
+                raw.pop(key, None)
+                if rrset is not None and key in wire.wire:
+                    index[key] = rrset
+                    raw[key] = wire.wire[key]
+            snapshot = ZoneSnapshot(zone, serial, _sorted(index.values()), raw, base.skipped)
+            self._cache[zone] = _Entry(snapshot, entry.read_at)
+            return True
+
     def cached(self, zone: DomainName) -> ZoneSnapshot | None:
         entry = self._entry(zone)
         return entry.snapshot if entry is not None else None
@@ -77,3 +114,7 @@ class ZoneReader:
 
     def _expired(self, entry: _Entry) -> bool:
         return self._max_age is not None and time.monotonic() - entry.read_at >= self._max_age
+
+
+def _sorted(rrsets: Iterable[RRset]) -> tuple[RRset, ...]:
+    return tuple(sorted(rrsets, key=lambda r: r.key))

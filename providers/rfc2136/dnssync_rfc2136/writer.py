@@ -7,15 +7,20 @@
    groups are alone; they are reported, the good ones are applied.
 3. A failure of the exchange itself (network, TSIG, NOTAUTH) raises ProviderError; the next
    run re-reads the zone and plans again, so nothing is lost or applied twice.
-4. Servers answer NOERROR to writes they ignore (a record beside a CNAME), so the zone is
-   transferred again and every group checked; a group that did not fully take effect is
-   reported as a conflict and the parts of it that did are undone.
+4. Servers answer NOERROR to writes they ignore (a record beside a CNAME), so every group
+   is checked afterwards; a group that did not fully take effect is reported as a conflict
+   and the parts of it that did are undone. A small write (the daemon's event-driven
+   reconciles) is checked by querying the RRsets it created or updated, with the SOA, over
+   one connection: no zone transfer per event. When the serial moved by exactly our
+   UPDATEs, the cached zone is advanced, so the next read stays one SOA query. A large
+   write transfers the zone again. Deletes are checked only by the transfer: an exact
+   delete is never ignored, and a query cannot tell a wildcard's answer from a real RRset.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import dns.exception
@@ -47,6 +52,10 @@ from .updates import (
 
 log = logging.getLogger(__name__)
 
+# A write touching at most this many RRsets (or a quarter of the cached zone, if more) is
+# checked by queries instead of a zone transfer.
+QUERY_CHECK_LIMIT = 256
+
 # Refusals of single groups in a row, with nothing accepted yet, after which the refusal is
 # taken to be about us (key, policy) rather than about one group.
 REFUSALS_BEFORE_GIVING_UP = 3
@@ -58,6 +67,7 @@ class _Run:
     total: int
     applied: list[GroupUpdate] = field(default_factory=list)
     failed: list[GroupFailure] = field(default_factory=list)
+    accepted: int = 0  # UPDATE messages answered NOERROR (each moves the serial by one)
     refused_in_a_row: int = 0
     refused: int = 0
     messages: int = 0
@@ -81,7 +91,8 @@ class ZoneWriter:
 
     def apply(self, zone: DomainName, groups: Sequence[ChangeGroup]) -> ApplyResult:
         run = _Run(zone, len(groups))
-        wire_of = _wire_lookup(self._reader.cached(zone))
+        base = self._reader.cached(zone)
+        wire_of = _wire_lookup(base)
         entries: list[GroupUpdate] = []
         for group in deletes_first(groups):
             try:
@@ -120,7 +131,7 @@ class ZoneWriter:
         )
         if run.applied and self._verify:
             try:
-                self._read_back(run)
+                self._check(run, base)
             except ProviderError as exc:
                 raise ProviderError(
                     f"{exc} (reading the zone back after {len(run.applied)} groups were "
@@ -156,6 +167,7 @@ class ZoneWriter:
         rcode = answer.rcode()
         kind = kind_of(rcode)
         if kind is Kind.OK:
+            run.accepted += 1
             run.applied.extend(batch)
             run.refused_in_a_row = 0
             return
@@ -201,12 +213,39 @@ class ZoneWriter:
 
     # -- read-back
 
-    def _read_back(self, run: _Run) -> None:
-        snapshot = self._reader.refresh(run.zone)
-        held = snapshot.index()
+    def _check(self, run: _Run, base: ZoneSnapshot | None) -> None:
+        keys = {c.key for e in run.applied for c in e.group}
+        size = len(base.rrsets) if base is not None else 0
+        if len(keys) > max(QUERY_CHECK_LIMIT, size // 4):
+            self._read_back(run)
+        else:
+            self._query_back(run, base)
+
+    def _query_back(self, run: _Run, base: ZoneSnapshot | None) -> None:
+        changes = [c for e in run.applied for c in e.group]
+        found = self._reader.lookup(
+            run.zone, sorted({c.key for c in changes if c.action is not Action.DELETE})
+        )
+        held = found.index()
+        undone = self._keep_effective(run, held, found, lambda c: _confirmed(c, held))
+        if base is None or undone or found.serial != (base.serial + run.accepted) % 2**32:
+            return  # someone else wrote too, or we undid something: the next read transfers
+        changed = {c.key: (None if c.action is Action.DELETE else c.new) for c in changes}
+        self._reader.patch(run.zone, base, found.serial, changed, found)
+
+    def _keep_effective(
+        self,
+        run: _Run,
+        held: dict[RecordKey, RRset],
+        snapshot: ZoneSnapshot,
+        effective: Callable[[Change], bool],
+    ) -> bool:
+        """Report the groups that did not fully take effect, undoing their parts that did;
+        True if anything was undone."""
         still_applied: list[GroupUpdate] = []
+        undone = False
         for entry in run.applied:
-            missing = [c for c in entry.group if not _took_effect(c, held)]
+            missing = [c for c in entry.group if not effective(c)]
             if not missing:
                 still_applied.append(entry)
                 continue
@@ -218,10 +257,17 @@ class ZoneWriter:
                 "beside other data, or another writer changed it)"
             )
             if done:
+                undone = True
                 message += "; " + self._undo(run.zone, done, snapshot)
             log.warning("%s", message)
             run.failed.append(GroupFailure(entry.group, message, conflict=True))
         run.applied = still_applied
+        return undone
+
+    def _read_back(self, run: _Run) -> None:
+        snapshot = self._reader.refresh(run.zone)
+        held = snapshot.index()
+        self._keep_effective(run, held, snapshot, lambda c: _took_effect(c, held))
 
     def _undo(self, zone: DomainName, done: Sequence[Change], snapshot: ZoneSnapshot) -> str:
         """Undo the parts of a group that took effect, so no group stays half-written."""
@@ -240,6 +286,12 @@ def _took_effect(change: Change, held: dict[RecordKey, RRset]) -> bool:
     if change.action is Action.DELETE:
         return change.key not in held
     return held.get(change.key) == change.new
+
+
+def _confirmed(change: Change, held: dict[RecordKey, RRset]) -> bool:
+    """What a query can confirm: a created or updated RRset is there as written. Deletes
+    count as done (an exact delete is never ignored; a wildcard may answer for the name)."""
+    return change.action is Action.DELETE or held.get(change.key) == change.new
 
 
 def _seen(change: Change, held: dict[RecordKey, RRset]) -> str:
