@@ -18,8 +18,6 @@ import sys
 import time
 from collections.abc import Sequence
 
-_STARTED = time.monotonic()
-
 
 def rss_mb() -> float:
     """Current resident set size in MiB (Linux /proc; peak RSS elsewhere)."""
@@ -32,6 +30,18 @@ def rss_mb() -> float:
 
 
 def peak_rss_mb() -> float:
+    """Peak RSS of this process image in MiB.
+
+    Linux's VmHWM, not ``ru_maxrss``: the latter also counts the parent's memory copied at
+    fork, before exec, so a child of a big process would report the parent's size.
+    """
+    try:
+        with open(f"/proc/{os.getpid()}/status") as handle:
+            for line in handle:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 2**10
+    except (OSError, ValueError, IndexError):
+        pass
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / 2**20 if sys.platform == "darwin" else peak / 2**10
 
@@ -49,8 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from dnssync.sources.kube.client import ClientSettings, connect
     from dnssync.sources.kube.source import ClusterSource
 
-    imported_rss = rss_mb()
-    imported_at = time.monotonic()
+    imported_rss = rss_mb()  # dnssync loaded; the kubernetes client is loaded by connect()
     api = connect(ClientSettings(args.kubeconfig, args.context))
     source = ClusterSource(
         api, object_filter=ObjectFilter(namespaces=tuple(args.namespace)), owns_api=True
@@ -69,8 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "objects": len(snapshot.objects),
         "unreadable": len(snapshot.unreadable),
         "sync_seconds": round(sync_seconds, 3),
-        "import_seconds": round(imported_at - _STARTED, 3),
-        "rss_after_import_mb": round(imported_rss, 1),
+        "rss_before_client_mb": round(imported_rss, 1),
         "rss_synced_mb": round(rss_mb(), 1),
         "peak_rss_mb": round(peak_rss_mb(), 1),
         "last_error": source.last_error,
