@@ -9,6 +9,8 @@ import pytest
 import yaml
 from kube_testkit import GW, Objects, plan_json
 
+from testinfra.k8s import KubeCluster
+
 pytestmark = pytest.mark.k8s
 
 
@@ -216,13 +218,29 @@ def object_set(ns: str) -> list[dict[str, Any]]:
     ]
 
 
-def test_manifests_and_cluster_give_identical_plans(
-    objects: Objects, kubeconfig: Path, tmp_path: Path
-) -> None:
+TEAM_DNS = {"kdc-tcp", "kdc-udp", "aws", "pg", "dns"}
+ENV_PROD = {"kdc-tcp", "aws", "dual", "dual-2", "pg", "site", "gw"}
+
+
+def tagged(manifests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Labels and annotations for the filter cases (the Gateway gets a label too: Gateways
+    are never filtered out, routes need them)."""
+    for manifest in manifests:
+        meta = manifest["metadata"]
+        if meta["name"] in TEAM_DNS:
+            meta["annotations"]["team"] = "dns"
+        if meta["name"] in ENV_PROD:
+            meta["labels"] = {"env": "prod"}
+    return manifests
+
+
+@pytest.fixture(scope="module")
+def same_objects(kube_cluster: KubeCluster, tmp_path_factory: pytest.TempPathFactory):
+    """One object set, in a manifests folder and in the cluster."""
+    objects = Objects(kube_cluster)
     ns = objects.namespace()
-    manifests = object_set(ns)
-    folder = tmp_path / "manifests"
-    folder.mkdir()
+    manifests = tagged(object_set(ns))
+    folder = tmp_path_factory.mktemp("manifests")
     (folder / "services.yaml").write_text(
         yaml.safe_dump_all([m for m in manifests if m["kind"] == "Service"])
     )
@@ -231,7 +249,11 @@ def test_manifests_and_cluster_give_identical_plans(
     )
     for manifest in manifests:
         objects.create(manifest)
+    return ns, folder
 
+
+def test_manifests_and_cluster_give_identical_plans(same_objects, kubeconfig: Path) -> None:
+    ns, folder = same_objects
     common = ["--namespace", ns, "--provider", "inmemory", "--zone", "example.com"]
     code_m, from_manifests, err_m = plan_json(["--manifests", str(folder), *common])
     code_k, from_cluster, err_k = plan_json(["--kubeconfig", str(kubeconfig), *common])
@@ -243,3 +265,25 @@ def test_manifests_and_cluster_give_identical_plans(
     assert {c["type"] for c in from_cluster["changes"]} == {"A", "AAAA", "CNAME", "SRV", "TXT"}
     # the same problem is reported both ways
     assert "forever" in err_m and "forever" in err_k
+
+
+@pytest.mark.parametrize(
+    ("flags", "owners"),
+    [
+        (["--annotation-filter", "team=dns"], {"kdc-tcp", "kdc-udp", "aws", "pg", "dns"}),
+        (["--label-selector", "env=prod"], {"kdc-tcp", "aws", "dual", "pg", "site"}),
+        (
+            ["--label-selector", "env in (prod)", "--annotation-filter", "team"],
+            {"kdc-tcp", "aws", "pg"},
+        ),
+    ],
+)
+def test_filters_give_identical_plans(
+    same_objects, kubeconfig: Path, flags: list[str], owners: set[str]
+) -> None:
+    ns, folder = same_objects
+    common = ["--namespace", ns, "--provider", "inmemory", "--zone", "example.com", *flags]
+    _, from_manifests, _ = plan_json(["--manifests", str(folder), *common])
+    _, from_cluster, _ = plan_json(["--kubeconfig", str(kubeconfig), *common])
+    assert from_cluster == from_manifests
+    assert {c["owner_resource"].split("/")[2] for c in from_cluster["changes"]} == owners

@@ -200,3 +200,18 @@ def test_stop_is_prompt_while_watching(api: KubeApi, ns: str) -> None:
     assert time.monotonic() - started < 3
     assert all(not r._thread.is_alive() for r in source._reflectors)  # type: ignore[union-attr]
     assert not source.wait_synced(0.1)
+
+
+def test_bookmarks_advance_a_quiet_watch(objects: Objects, ns: str, source_factory) -> None:
+    source, recorder = source_factory(
+        object_filter=ObjectFilter(namespaces=(ns,)), sources=("service",)
+    )
+    (reflector,) = source._reflectors
+    listed = int(reflector.resource_version)
+    other = objects.namespace()
+    for index in range(3):  # Service writes elsewhere move the Services' watch cache on
+        objects.service(other, f"elsewhere-{index}", type_="ClusterIP")
+    # the watch cache sends a BOOKMARK before the server's timeout (5 s here)
+    eventually(lambda: int(reflector.resource_version) > listed, timeout=20)
+    assert recorder.changes == []
+    assert reflector.lists == 1

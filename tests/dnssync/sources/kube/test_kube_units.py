@@ -206,3 +206,59 @@ def test_forbidden_names_resource_and_permission() -> None:
     assert diagnostic.reason == "SourceForbidden"
     assert diagnostic.severity.value == "Error"
     assert "no records are deleted" in diagnostic.message
+
+
+# ---------------------------------------------------------------- reflector event handling
+
+
+def make_reflector() -> tuple[Any, list[Any]]:
+    from dnssync.sources.kube.reflector import Reflector
+    from dnssync.sources.kube.settings import WatchSettings
+
+    changes: list[Any] = []
+    reflector = Reflector(
+        None,  # type: ignore[arg-type]  # never called by _handle
+        ListTarget(SERVICES),
+        Store(),
+        WatchSettings(),
+        changes.extend,
+        lambda: None,
+    )
+    return reflector, changes
+
+
+def test_bookmark_moves_the_resource_version_only() -> None:
+    reflector, changes = make_reflector()
+    bookmark = {
+        "type": "BOOKMARK",
+        "object": {"kind": "Service", "metadata": {"resourceVersion": "99"}},
+    }
+    assert reflector._handle(bookmark, "5") == "99"
+    assert changes == [] and len(reflector.store) == 0
+
+
+def test_object_events_change_the_store() -> None:
+    reflector, changes = make_reflector()
+    obj = service("a")
+    obj["metadata"]["resourceVersion"] = "7"
+    assert reflector._handle({"type": "ADDED", "object": obj}, "5") == "7"
+    obj = service("a", ip="192.0.2.2")
+    obj["metadata"]["resourceVersion"] = "8"
+    assert reflector._handle({"type": "MODIFIED", "object": obj}, "7") == "8"
+    obj["metadata"]["resourceVersion"] = "9"
+    assert reflector._handle({"type": "MODIFIED", "object": obj}, "8") == "9"  # same projection
+    obj["metadata"]["resourceVersion"] = "10"
+    assert reflector._handle({"type": "DELETED", "object": obj}, "9") == "10"
+    assert [c.action for c in changes] == ["add", "update", "delete"]
+
+
+def test_error_events_raise() -> None:
+    reflector, _ = make_reflector()
+    gone = {"type": "ERROR", "object": {"kind": "Status", "code": 410, "reason": "Expired"}}
+    with pytest.raises(KubeApiError) as err:
+        reflector._handle(gone, "5")
+    assert err.value.gone
+    other = {"type": "ERROR", "object": {"kind": "Status", "code": 500, "message": "boom"}}
+    with pytest.raises(KubeApiError) as err:
+        reflector._handle(other, "5")
+    assert not err.value.gone and "boom" in str(err.value)
