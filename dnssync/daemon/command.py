@@ -25,6 +25,7 @@ from .loop import ReconcileLoop
 from .metrics import Metrics
 from .options import RUN_OPTIONS
 from .reconciler import Reconciler
+from .report import DiagnosticsReporter
 
 __all__ = ["RUN_OPTIONS", "run_daemon"]
 
@@ -74,15 +75,10 @@ def run_daemon(
     provider.requests.observer = metrics.observe_request
     source = ClusterSource.connect(core)
     recorder = EventRecorder(source.api, lookup=source.identity) if values.get("events") else None
+    report = DiagnosticsReporter(recorder.record if recorder is not None else None)
     stop = threading.Event()
     elector: LeaderElector | None = None
     may_run = threading.Event()
-
-    def report(diagnostics: tuple[object, ...]) -> None:
-        for diagnostic in diagnostics:
-            log.warning("%s", diagnostic)
-        if recorder is not None:
-            recorder.record(diagnostics)  # type: ignore[arg-type]
 
     def may_write() -> bool:
         return elector is None or elector.is_leader()
@@ -163,16 +159,19 @@ def run_daemon(
                 log.warning("sources not synced after %.0fs: %s", SYNC_TIMEOUT, source.last_error)
                 deadline = time.monotonic() + SYNC_TIMEOUT
         metrics.source_synced.set(1 if source.synced else 0)
-        if elector is not None:
-            elector.start()
-        loop.start()
+        if not stop.is_set():
+            if elector is not None:
+                elector.start()
+            loop.start()
         while not stop.wait(1.0):
             metrics.source_synced.set(1 if source.synced else 0)
     finally:
-        loop.stop()
+        finished = loop.stop()
         if elector is not None:
-            elector.stop(release=True)
+            # A reconcile still writing keeps the Lease until it runs out.
+            elector.stop(release=finished)
         source.stop()
+        report.stop()
         server.stop()
         provider.close()
     log.info("stopped")

@@ -73,7 +73,8 @@ class LeaderElector:
 
     def stop(self, release: bool = True) -> None:
         self._stop.set()
-        self._thread.join(timeout=self.settings.retry_period + 10)
+        if self._thread.is_alive():
+            self._thread.join(timeout=self.settings.retry_period + 10)
         if self._leader.is_set():
             self._step_down()
             if release:
@@ -85,6 +86,9 @@ class LeaderElector:
                 held = self._try_acquire_or_renew()
             except KubeError as exc:
                 log.warning("leader election: %s", exc)
+                held = False
+            except Exception:  # a bug must not end the election thread silently
+                log.exception("leader election failed unexpectedly")
                 held = False
             if held:
                 self._last_renew = self._clock()

@@ -47,8 +47,10 @@ class ReconcileLoop:
         self._failures = 0
         self._thread = threading.Thread(target=self._run, name="dnssync-reconcile", daemon=True)
         self._scheduler = BackgroundScheduler(daemon=True)
+        self._started = False
 
     def start(self) -> None:
+        self._started = True
         self._scheduler.add_job(
             self.request_full,
             IntervalTrigger(seconds=self.interval, jitter=self.jitter),
@@ -57,16 +59,22 @@ class ReconcileLoop:
             coalesce=True,
         )
         self._scheduler.start()
+        self._wake.set()  # the first full resync, even when no source event ever comes
         self._thread.start()
 
-    def stop(self, timeout: float = 30.0) -> None:
-        """Let the in-flight reconcile finish (bounded), then stop."""
+    def stop(self, timeout: float = 30.0) -> bool:
+        """Let the in-flight reconcile finish (bounded), then stop. False if it did not
+        finish in time (it is abandoned: the thread is a daemon thread)."""
         self._stop.set()
         self._wake.set()
+        if not self._started:
+            return True
         self._scheduler.shutdown(wait=False)
         self._thread.join(timeout=timeout)
         if self._thread.is_alive():
             log.warning("the in-flight reconcile did not finish in %.0fs; abandoning it", timeout)
+            return False
+        return True
 
     def notify(self, *_: object) -> None:
         """A source object changed (called on source threads: cheap)."""

@@ -212,6 +212,10 @@ class Reconciler:
             self.needs_full = True
             log.error("%s reconcile failed: %s", kind, exc)
             outcome = Outcome(kind, "error", message=str(exc))
+        except Exception as exc:  # a bug must not end the reconcile thread silently
+            self.needs_full = True
+            log.exception("%s reconcile failed unexpectedly", kind)
+            outcome = Outcome(kind, "error", message=f"{type(exc).__name__}: {exc}")
         self.metrics.reconcile_seconds.labels(outcome.kind).observe(time.monotonic() - started)
         self.metrics.reconciles.labels(outcome.kind, outcome.result).inc()
         if outcome.result in ("success", "noop", "skipped"):
