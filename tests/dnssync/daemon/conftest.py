@@ -1,0 +1,76 @@
+"""Fixtures of the daemon tests.
+
+The unit tests need nothing. The leader-election and end-to-end tests run on a real
+kube-apiserver + etcd (one per session, shared; tests that stop the apiserver start it
+again) and a real BIND9 per test. Missing kube binaries skip unless DNSSYNC_REQUIRE_K8S=1
+(CI); a missing BIND fails unless DNSSYNC_ALLOW_SKIP_DNS=1 (as in the rfc2136 tests).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from daemon_testkit import Cluster
+
+from dnssync.sources.kube.api import KubeApi
+from dnssync.sources.kube.client import ClientSettings, connect
+from testinfra import bind
+from testinfra.bind import BindServer
+from testinfra.k8s import KubeCluster, binaries_available
+
+ZONE = "example.com"
+
+
+def _set(env: str) -> bool:
+    return os.environ.get(env, "") not in ("", "0")
+
+
+@pytest.fixture(scope="session")
+def kube_cluster() -> Iterator[KubeCluster]:
+    if not binaries_available():
+        reason = "kube-apiserver/etcd not built and no Go toolchain (see tools/k8s/build.sh)"
+        if _set("DNSSYNC_REQUIRE_K8S"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    with KubeCluster() as cluster:
+        yield cluster
+
+
+@pytest.fixture
+def kube(kube_cluster: KubeCluster) -> Iterator[KubeCluster]:
+    """The shared cluster, with its apiserver running again after the test."""
+    yield kube_cluster
+    if not kube_cluster.apiserver_running():
+        kube_cluster.start_apiserver()
+
+
+@pytest.fixture
+def cluster(kube: KubeCluster) -> Cluster:
+    return Cluster(kube)
+
+
+@pytest.fixture
+def api(kube: KubeCluster) -> Iterator[KubeApi]:
+    client = connect(ClientSettings(str(kube.kubeconfig_path)))
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def bind_server() -> Iterator[BindServer]:
+    """A fresh BIND9 serving example.com for one test."""
+    if not bind.available():
+        reason = "BIND9 (/usr/sbin/named) is not installed (apt-get install -y bind9)"
+        if _set("DNSSYNC_ALLOW_SKIP_DNS"):
+            pytest.skip(reason)
+        pytest.fail(reason)
+    with BindServer([ZONE]) as server:
+        yield server
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    return tmp_path
