@@ -16,7 +16,8 @@
 #   3. buildah build the repository's Dockerfile with --build-arg BASE_IMAGE=<that base>,
 #      --isolation chroot --storage-driver vfs --pull=never (RUN steps use the host
 #      network, so the builder stage reaches PyPI);
-#   4. inside the image (buildah run): `dnssync --version`, the uid, and
+#   4. inside the image (buildah run): `dnssync --version`, `dnssync run --help`, the uid,
+#      no compiler or pip on PATH, and
 #      `dnssync plan --manifests /app/examples/kerberos --provider inmemory --zone example.com`
 #      (expects exit 2: changes);
 #   5. prints timings and the image size; with --oci-archive also writes the image there.
@@ -144,6 +145,8 @@ run() { buildah "${storage[@]}" run --isolation chroot "$ctr" -- "$@"; }
 
 version=$(run dnssync --version)
 log "dnssync --version: $version"
+run dnssync run --help >/dev/null || { log "the image has no 'dnssync run' (the daemon)"; exit 1; }
+log "dnssync run --help: ok"
 uid=$(run id -u)
 [[ $uid == 65532 ]] || { log "the image runs as uid $uid, not 65532"; exit 1; }
 log "runs as uid $uid"
