@@ -7,18 +7,16 @@ changes LoadBalancer Services through the admin client of ``testinfra.k8s``.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import signal
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -359,20 +357,6 @@ class Daemon:
             return self.log_path.read_text(errors="replace")
         except OSError as exc:
             return f"<no log: {exc}>"
-
-
-@contextlib.contextmanager
-def daemons(*started: Daemon) -> Iterator[tuple[Daemon, ...]]:
-    """Stop every daemon at the end, whatever happens; print their logs on failure."""
-    try:
-        yield started
-    except BaseException:
-        for daemon in started:
-            sys.stderr.write(f"----- {daemon.name} log -----\n{daemon.log()[-20000:]}\n")
-        raise
-    finally:
-        for daemon in started:
-            daemon.stop(signal.SIGKILL if not daemon.running() else signal.SIGTERM)
 
 
 class Sampler:
