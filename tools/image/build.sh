@@ -132,6 +132,8 @@ buildah "${storage[@]}" build --isolation chroot --pull=never --layers=false \
   "${build_args[@]}" -t "$tag" -f "$context/Dockerfile" "$context" >&2
 build_s=$(since "$t")
 log "image built in $build_s s"
+# vfs keeps full copies: drop the images this tag replaced
+buildah "${storage[@]}" rmi --prune >/dev/null 2>&1 || true
 
 # ----------------------------------------------------------------- 4. smoke test
 t=$(now)
