@@ -8,7 +8,7 @@ missed delete (a ghost) or a missed add is repaired, and nothing is reported twi
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from dnssync.sources.kube.changes import ObjectChange, ObjectKey
@@ -52,9 +52,6 @@ class Store:
                 content[key] = entry
         return _change(key, before, entry)
 
-    def drop(self, scope: Scope) -> list[ObjectChange]:
-        return self.replace(scope, {})
-
     def get(self, key: ObjectKey) -> Entry | None:
         with self._lock:
             for content in self._scopes.values():
@@ -69,10 +66,6 @@ class Store:
             found = [item for content in self._scopes.values() for item in content.items()]
         found.sort(key=lambda item: item[0])
         return found
-
-    def keys(self, scope: Scope) -> Iterator[ObjectKey]:
-        with self._lock:
-            return iter(list(self._scopes.get(scope, {})))
 
     def __len__(self) -> int:
         with self._lock:
