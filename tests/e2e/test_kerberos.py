@@ -21,13 +21,16 @@ records it owns when its source turns empty; we keep that rule on instead of ``-
 from __future__ import annotations
 
 import copy
+import ctypes
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +41,7 @@ from testinfra.k8s import KubeApiError, KubeCluster
 from testinfra.kerberos import Endpoint, KerberosKdc, KinitResult
 from testinfra.netns import BindInNamespace, NetNamespace
 
-pytestmark = [pytest.mark.k8s, pytest.mark.bind, pytest.mark.timeout(180)]
+pytestmark = [pytest.mark.k8s, pytest.mark.bind, pytest.mark.slow, pytest.mark.timeout(180)]
 
 REPO = Path(__file__).resolve().parents[2]
 ZONE = "example.com"
@@ -80,6 +83,10 @@ class Daemon:
                 self.proc.wait(timeout=5)
 
 
+def die_with_parent() -> None:  # pragma: no cover - runs in the child after fork
+    ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+
+
 @pytest.fixture(scope="module")
 def zone_server(private_netns: NetNamespace) -> Iterator[BindInNamespace]:
     with BindInNamespace(private_netns, (ZONE,)) as server:
@@ -107,7 +114,9 @@ def daemon(
     ]
     argv += zone_server.cli_flags(ZONE)
     argv += ["--owner-id", OWNER, "--metrics-address", "127.0.0.1:7979", "--log-level", "info"]
-    env = dict(os.environ, DNSSYNC_RFC2136_TSIG_SECRET=zone_server.tsig.secret)
+    # Only our flags: no DNSSYNC_* setting of the caller's leaks into the daemon.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DNSSYNC_")}
+    env["DNSSYNC_RFC2136_TSIG_SECRET"] = zone_server.tsig.secret
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
             private_netns.command(argv),
@@ -116,6 +125,7 @@ def daemon(
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
+            preexec_fn=die_with_parent,  # a killed test run leaves no daemon behind
         )
     running = Daemon(proc, log_path)
     try:
@@ -124,6 +134,7 @@ def daemon(
         yield running
     finally:
         running.stop()
+    assert proc.returncode == 0, f"dnssync run stopped badly:\n{running.log_tail()}"
 
 
 def unrelated_service(cluster: KubeCluster) -> None:
@@ -209,6 +220,13 @@ def assert_found_via_srv(result: KinitResult, proto: str, port: int, address: st
     # Nothing else was contacted.
     received = result.trace_lines("Received answer")
     assert received == [line for line in received if f"{transport} {address}:{port}" in line]
+    if proto == "tcp":
+        assert "dgram" not in result.trace, result.describe()  # not even a UDP attempt
+    print(
+        f"kinit over {proto}:",
+        *result.trace_lines("SRV", "hostname", "request to", "Received"),
+        sep="\n  ",
+    )
 
 
 def assert_no_kdc(result: KinitResult) -> None:
@@ -247,38 +265,58 @@ def create(cluster: KubeCluster, manifest: Mapping[str, Any]) -> None:
         cluster.request("PATCH", path, {"status": manifest["status"]}, content_type=MERGE)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Scenario:
-    """One way of exposing the KDC: the example's objects, rewritten to our addresses."""
+    """One way of exposing the KDC: an example's manifests, rewritten to our addresses."""
 
     name: str
-    example: str
-    # example address -> loopback address inside the namespace, per protocol
+    example: str  # directory under examples/
+    # (address in the example, loopback address inside the namespace) per protocol
     udp_address: tuple[str, str]
     tcp_address: tuple[str, str]
-    udp_kind: str
+    udp_kind: str  # the kind of the object that publishes each half
     tcp_kind: str
-    objects: list[dict[str, Any]] = field(default_factory=list)
 
     def manifests(self, namespace: str, port: int) -> list[dict[str, Any]]:
+        """The example's objects in ``namespace``, on ``port``, with our addresses."""
         addresses = dict([self.udp_address, self.tcp_address])
         out = []
         for doc in load_example(self.example):
             doc = copy.deepcopy(doc)
             doc["metadata"]["namespace"] = namespace
-            kind = doc["kind"]
-            if kind == "Service":
+            if doc["kind"] == "Service":
                 for p in doc["spec"]["ports"]:
                     p["port"] = port
                 for ingress in doc["status"]["loadBalancer"]["ingress"]:
                     ingress["ip"] = addresses[ingress["ip"]]
-            elif kind == "Gateway":
+            elif doc["kind"] == "Gateway":
                 for listener in doc["spec"]["listeners"]:
                     listener["port"] = port
                 for address in doc["status"]["addresses"]:
                     address["value"] = addresses[address["value"]]
             out.append(doc)
         return out
+
+
+@dataclass(frozen=True)
+class Deployed:
+    """A scenario's objects as created in one namespace."""
+
+    scenario: Scenario
+    namespace: str
+    objects: list[dict[str, Any]]
+
+    def half(self, proto: str) -> dict[str, Any]:
+        """The object that publishes the ``proto`` half (named ``kdc-<proto>``)."""
+        kind = self.scenario.udp_kind if proto == "udp" else self.scenario.tcp_kind
+        return next(
+            o for o in self.objects if o["kind"] == kind and o["metadata"]["name"] == f"kdc-{proto}"
+        )
+
+    def owner(self, proto: str) -> str:
+        """The ``external-dns/resource`` of the ``proto`` half's records."""
+        obj = self.half(proto)
+        return f"{obj['kind'].lower()}/{self.namespace}/{obj['metadata']['name']}"
 
     def change_port(self, cluster: KubeCluster, port: int) -> None:
         """The Services' ports (or the Gateways' listener ports) become ``port``."""
@@ -291,18 +329,8 @@ class Scenario:
                 patch = {"spec": {"listeners": listeners}}
             else:
                 continue
-            path = api_path(obj, obj["metadata"]["namespace"], obj["metadata"]["name"])
+            path = api_path(obj, self.namespace, obj["metadata"]["name"])
             cluster.request("PATCH", path, patch, content_type=MERGE)
-
-    def half(self, proto: str) -> dict[str, Any]:
-        """The object that publishes the ``proto`` half (its name is ``kdc-<proto>``)."""
-        kind = self.udp_kind if proto == "udp" else self.tcp_kind
-        return next(
-            o for o in self.objects if o["kind"] == kind and o["metadata"]["name"] == f"kdc-{proto}"
-        )
-
-    def owner_resource(self, kind: str, namespace: str, name: str) -> str:
-        return f"{kind.lower()}/{namespace}/{name}"
 
 
 SCENARIOS = [
@@ -334,9 +362,9 @@ def test_kinit_finds_the_kdc_only_through_srv_records_dnssync_wrote(
     daemon: Daemon,
 ) -> None:
     udp_ip, tcp_ip = scenario.udp_address[1], scenario.tcp_address[1]
-    namespace = f"krb-{scenario.name}"
+    namespace = f"krb-{scenario.name}-{uuid.uuid4().hex[:6]}"
     kube_cluster.ensure_namespace(namespace)
-    scenario.objects = scenario.manifests(namespace, PORT)
+    deployed = Deployed(scenario, namespace, scenario.manifests(namespace, PORT))
 
     def endpoints(port: int) -> dict[str, list[Endpoint]]:
         return {"udp": [Endpoint(udp_ip, port)], "tcp": [Endpoint(tcp_ip, port)]}
@@ -351,39 +379,36 @@ def test_kinit_finds_the_kdc_only_through_srv_records_dnssync_wrote(
         assert "dns_lookup_kdc = true" in conf, conf
         assert not re.search(r"^\s*(kdc|master_kdc|admin_server)\s*=", conf, re.M), conf
         try:
-            for obj in scenario.objects:
+            for obj in deployed.objects:
                 create(kube_cluster, obj)
             changed(kdc_records(PORT, udp_ip, tcp_ip))
-            udp_owner = scenario.owner_resource(scenario.udp_kind, namespace, "kdc-udp")
-            ownership = zone_server.query(f"srv-_kerberos._udp.{ZONE}.", "TXT")
-            assert ownership == [
-                f'"heritage=external-dns,external-dns/owner={OWNER},'
-                f'external-dns/resource={udp_owner}"'
-            ]
+            for proto in ("udp", "tcp"):
+                assert zone_server.query(f"srv-_kerberos._{proto}.{ZONE}.", "TXT") == [
+                    f'"heritage=external-dns,external-dns/owner={OWNER},'
+                    f'external-dns/resource={deployed.owner(proto)}"'
+                ]
             assert_found_via_srv(kdc.kinit(), "udp", PORT, udp_ip)
             assert_found_via_srv(kdc.kinit(udp_preference_limit=1), "tcp", PORT, tcp_ip)
 
             # The port changes: the SRV records follow, the KDC moves, kinit follows.
-            scenario.change_port(kube_cluster, NEW_PORT)
+            deployed.change_port(kube_cluster, NEW_PORT)
             changed(kdc_records(NEW_PORT, udp_ip, tcp_ip))
             kdc.restart(**endpoints(NEW_PORT))
             assert_found_via_srv(kdc.kinit(), "udp", NEW_PORT, udp_ip)
             assert_found_via_srv(kdc.kinit(udp_preference_limit=1), "tcp", NEW_PORT, tcp_ip)
 
             # The UDP half goes: the client falls back to TCP on its own.
-            delete_one(kube_cluster, scenario.half("udp"))
+            delete_one(kube_cluster, deployed.half("udp"))
             changed(kdc_records(NEW_PORT, None, tcp_ip))
-            over_tcp = kdc.kinit()
-            assert_found_via_srv(over_tcp, "tcp", NEW_PORT, tcp_ip)
-            assert "dgram" not in over_tcp.trace
+            assert_found_via_srv(kdc.kinit(), "tcp", NEW_PORT, tcp_ip)
 
             # Both halves gone: no KDC to be found; the unrelated record stays.
-            delete_one(kube_cluster, scenario.half("tcp"))
+            delete_one(kube_cluster, deployed.half("tcp"))
             changed(kdc_records(None, None, None))
             assert_no_kdc(kdc.kinit())
             assert zone_server.query(f"www.{ZONE}.", "A") == ["127.0.0.80"]
         finally:
-            for obj in scenario.objects:
+            for obj in deployed.objects:
                 delete_one(kube_cluster, obj, missing_ok=True)
             wait_for(daemon, zone_server, kdc_records(None, None, None))
 
