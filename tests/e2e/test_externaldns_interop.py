@@ -1,0 +1,436 @@
+"""Interop with a real ExternalDNS on one real apiserver and one real BIND.
+
+1. A zone populated by ExternalDNS (owner id X) is taken over by dnssync (owner id X):
+   ``dnssync plan`` shows only what genuinely differs (the SRV records ExternalDNS cannot
+   make for LoadBalancer Services, and the TTL of a record ExternalDNS wrote with TTL 0
+   as an in-place update), never a delete or a re-create; ``dnssync apply`` leaves every
+   record ExternalDNS wrote as it was; records of another owner and unowned records are
+   untouched, and a name claimed by another owner is refused by both.
+2. The reverse: ExternalDNS (owner id X) run on a zone dnssync wrote sends nothing (the
+   SOA serial stays), then follows a Service's new address by updating the record dnssync
+   wrote (same TXT format, so it is recognised as its own).
+
+Needs the binaries of tools/k8s/build.sh and tools/external-dns/build.sh (built on first
+use when Go is available) and BIND9. Without them the tests skip, unless
+DNSSYNC_REQUIRE_K8S=1 (CI), which makes it a failure. ``tools/external-dns/run-interop.sh``
+runs this file (and optionally the benchmark) on its own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import dns.message
+import dns.name
+import dns.query
+import dns.rdatatype
+import dns.tsig
+import dns.update
+import pytest
+
+from testinfra import bind as bind_mod
+from testinfra.bind import BindServer, DnsServer
+from testinfra.external_dns import ExternalDns, binary_available, ensure_binary
+from testinfra.k8s import KubeCluster, binaries_available
+
+pytestmark = [pytest.mark.k8s, pytest.mark.bind, pytest.mark.slow]
+
+ZONE = "interop.test"
+OWNER = "x"
+PREFIX = "external-dns.alpha.kubernetes.io/"
+REPO = Path(__file__).resolve().parents[2]
+
+Zone = dict[tuple[str, str], tuple[int, frozenset[str]]]
+
+
+def _require(ok: bool, reason: str) -> None:
+    if ok:
+        return
+    if os.environ.get("DNSSYNC_REQUIRE_K8S", "") not in ("", "0"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[KubeCluster]:
+    _require(binaries_available(), "kube-apiserver/etcd not built and no Go (tools/k8s/build.sh)")
+    _require(binary_available(), "external-dns not built and no Go (tools/external-dns/build.sh)")
+    _require(bind_mod.available(), "BIND9 (/usr/sbin/named) is not installed")
+    ensure_binary()  # build (once, cached) before the cluster starts its clock
+    with KubeCluster(crds=()) as kube:
+        yield kube
+
+
+@pytest.fixture
+def bind() -> Iterator[DnsServer]:
+    with BindServer((ZONE,)) as server:
+        yield server
+
+
+@pytest.fixture
+def ns(cluster: KubeCluster) -> str:
+    name = f"interop-{uuid.uuid4().hex[:8]}"
+    cluster.ensure_namespace(name)
+    return name
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def service(
+    cluster: KubeCluster,
+    ns: str,
+    name: str,
+    *,
+    hostname: str,
+    ingress: Sequence[Mapping[str, str]],
+    ttl: str | None = "300",
+    srv_domain: str | None = None,
+    ports: Sequence[Mapping[str, Any]] = ({"name": "http", "port": 80, "protocol": "TCP"},),
+) -> None:
+    annotations = {PREFIX + "hostname": hostname}
+    if ttl is not None:
+        annotations[PREFIX + "ttl"] = ttl
+    if srv_domain is not None:
+        annotations["dnssync.io/srv-domain"] = srv_domain
+    body = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name, "annotations": annotations},
+        "spec": {
+            "type": "LoadBalancer",
+            "allocateLoadBalancerNodePorts": False,
+            "selector": {"app": name},
+            "ports": [dict(p) for p in ports],
+        },
+    }
+    cluster.request("POST", f"/api/v1/namespaces/{ns}/services", body)
+    set_ingress(cluster, ns, name, ingress)
+
+
+def set_ingress(
+    cluster: KubeCluster, ns: str, name: str, ingress: Sequence[Mapping[str, str]]
+) -> None:
+    cluster.request(
+        "PATCH",
+        f"/api/v1/namespaces/{ns}/services/{name}/status",
+        {"status": {"loadBalancer": {"ingress": [dict(i) for i in ingress]}}},
+        content_type="application/merge-patch+json",
+    )
+
+
+def transfer(server: DnsServer) -> Zone:
+    """The zone by AXFR: (name, type) -> (ttl, values); SOA and the harness marker left out."""
+    key = server.tsig.dns_key()
+    data: dict[tuple[str, str], tuple[int, set[str]]] = {}
+    for message in dns.query.xfr(
+        server.host,
+        ZONE,
+        port=server.port,
+        keyring={key.name: key},
+        keyname=key.name,
+        relativize=False,
+        lifetime=60,
+    ):
+        for rrset in message.answer:
+            rtype = dns.rdatatype.to_text(rrset.rdtype)
+            name = rrset.name.to_text().lower()
+            if rtype == "SOA" or name.startswith(bind_mod.MARKER_LABEL + "."):
+                continue
+            _ttl, values = data.setdefault((name, rtype), (rrset.ttl, set()))
+            values.update(r.to_text() for r in rrset)
+    return {k: (ttl, frozenset(v)) for k, (ttl, v) in data.items()}
+
+
+def serial(server: DnsServer) -> int:
+    query = dns.message.make_query(ZONE, dns.rdatatype.SOA)
+    answer = dns.query.tcp(query, server.host, port=server.port, timeout=5)
+    return int(answer.answer[0][0].serial)
+
+
+def write(server: DnsServer, records: Sequence[tuple[str, int, str, str]]) -> None:
+    """Write records directly (someone else's, by hand)."""
+    key = server.tsig.dns_key()
+    update = dns.update.UpdateMessage(ZONE, keyring={key.name: key}, keyname=key.name)
+    for name, ttl, rtype, value in records:
+        update.add(dns.name.from_text(name), ttl, rtype, value)
+    answer = dns.query.tcp(update, server.host, port=server.port, timeout=10)
+    assert answer.rcode() == 0, answer
+
+
+def edns(cluster: KubeCluster, server: DnsServer, ns: str) -> ExternalDns:
+    """ExternalDNS with owner id X, reading only this test's namespace."""
+    return ExternalDns(
+        cluster.kubeconfig_path,
+        server.host,
+        server.port,
+        (ZONE,),
+        server.tsig,
+        owner_id=OWNER,
+        extra_args=[f"--namespace={ns}"],
+    )
+
+
+def dnssync(
+    command: str, cluster: KubeCluster, server: DnsServer, ns: str, *extra: str
+) -> subprocess.CompletedProcess[str]:
+    argv = [
+        sys.executable,
+        "-m",
+        "dnssync",
+        command,
+        "--kubeconfig",
+        str(cluster.kubeconfig_path),
+        "--source",
+        "service",
+        "--namespace",
+        ns,
+        "--provider",
+        "rfc2136",
+        "--rfc2136-host",
+        server.host,
+        "--rfc2136-port",
+        str(server.port),
+        "--rfc2136-zone",
+        ZONE,
+        "--rfc2136-tsig-keyname",
+        server.tsig.key_name,
+        "--rfc2136-tsig-secret-alg",
+        server.tsig.algorithm,
+        "--owner-id",
+        OWNER,
+        "--output",
+        "json",
+        *extra,
+    ]
+    env = dict(os.environ, DNSSYNC_RFC2136_TSIG_SECRET=server.tsig.secret)
+    return subprocess.run(
+        argv, capture_output=True, text=True, env=env, cwd=REPO, timeout=300, check=False
+    )
+
+
+def plan(cluster: KubeCluster, server: DnsServer, ns: str) -> tuple[int, dict[str, Any]]:
+    proc = dnssync("plan", cluster, server, ns)
+    assert proc.returncode in (0, 2), proc.stderr
+    return proc.returncode, json.loads(proc.stdout)
+
+
+def owner_txt(owner: str, resource: str) -> str:
+    return f'"heritage=external-dns,external-dns/owner={owner},external-dns/resource={resource}"'
+
+
+def wait_for(what: str, check: Any, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.25)
+
+
+# --------------------------------------------------------------------------- tests
+
+
+def populate(cluster: KubeCluster, ns: str, server: DnsServer) -> None:
+    """The Services of both tests, and records that belong to others."""
+    service(
+        cluster,
+        ns,
+        "kdc-tcp",
+        hostname=f"kdc-tcp.{ZONE}",
+        ingress=[{"ip": "203.0.113.10"}],
+        srv_domain=ZONE,
+        ports=[{"name": "kerberos", "port": 88, "protocol": "TCP"}],
+    )
+    service(
+        cluster,
+        ns,
+        "kdc-udp",
+        hostname=f"kdc-udp.{ZONE}",
+        ingress=[{"ip": "203.0.113.11"}],
+        srv_domain=ZONE,
+        ports=[{"name": "kerberos", "port": 88, "protocol": "UDP"}],
+    )
+    service(
+        cluster, ns, "web", hostname=f"web.{ZONE}", ingress=[{"hostname": "lb-1.elb.example.net"}]
+    )
+    service(
+        cluster,
+        ns,
+        "dual",
+        hostname=f"dual.{ZONE}",
+        ingress=[{"ip": "203.0.113.20"}, {"ip": "2001:db8::20"}],
+    )
+    service(
+        cluster, ns, "multi", hostname=f"app1.{ZONE},app2.{ZONE}", ingress=[{"ip": "203.0.113.30"}]
+    )
+    # No ttl annotation: ExternalDNS writes TTL 0 (rfc2136, no --rfc2136-min-ttl), dnssync 300.
+    service(
+        cluster, ns, "nottl", hostname=f"nottl.{ZONE}", ttl=None, ingress=[{"ip": "203.0.113.40"}]
+    )
+    # A Service claiming a name another owner holds: both tools must refuse it.
+    service(cluster, ns, "squatter", hostname=f"foreign.{ZONE}", ingress=[{"ip": "203.0.113.50"}])
+    write(
+        server,
+        [
+            (f"foreign.{ZONE}.", 600, "A", "198.51.100.1"),
+            (f"a-foreign.{ZONE}.", 600, "TXT", owner_txt("other", "service/elsewhere/foreign")),
+            (f"other.{ZONE}.", 600, "A", "198.51.100.2"),
+            (f"a-other.{ZONE}.", 600, "TXT", owner_txt("other", "service/elsewhere/other")),
+            (f"manual.{ZONE}.", 600, "A", "198.51.100.3"),
+        ],
+    )
+
+
+OTHERS = {
+    (f"foreign.{ZONE}.", "A"),
+    (f"a-foreign.{ZONE}.", "TXT"),
+    (f"other.{ZONE}.", "A"),
+    (f"a-other.{ZONE}.", "TXT"),
+    (f"manual.{ZONE}.", "A"),
+}
+
+
+def test_dnssync_takes_over_an_externaldns_zone(
+    cluster: KubeCluster, bind: DnsServer, ns: str
+) -> None:
+    populate(cluster, ns, bind)
+    baseline = transfer(bind)  # the zone's NS, its A, and the records of others
+    others = {k: v for k, v in baseline.items() if k in OTHERS}
+    assert set(others) == OTHERS
+
+    edns(cluster, bind, ns).run_once()
+    written = transfer(bind)
+    r = f"service/{ns}"
+    expected_by_edns = {
+        (f"kdc-tcp.{ZONE}.", "A"): frozenset({"203.0.113.10"}),
+        (f"a-kdc-tcp.{ZONE}.", "TXT"): frozenset({owner_txt(OWNER, f"{r}/kdc-tcp")}),
+        (f"kdc-udp.{ZONE}.", "A"): frozenset({"203.0.113.11"}),
+        (f"a-kdc-udp.{ZONE}.", "TXT"): frozenset({owner_txt(OWNER, f"{r}/kdc-udp")}),
+        (f"web.{ZONE}.", "CNAME"): frozenset({"lb-1.elb.example.net."}),
+        (f"cname-web.{ZONE}.", "TXT"): frozenset({owner_txt(OWNER, f"{r}/web")}),
+        (f"dual.{ZONE}.", "A"): frozenset({"203.0.113.20"}),
+        (f"a-dual.{ZONE}.", "TXT"): frozenset({owner_txt(OWNER, f"{r}/dual")}),
+        (f"dual.{ZONE}.", "AAAA"): frozenset({"2001:db8::20"}),
+        (f"aaaa-dual.{ZONE}.", "TXT"): frozenset({owner_txt(OWNER, f"{r}/dual")}),
+        (f"app1.{ZONE}.", "A"): frozenset({"203.0.113.30"}),
+        (f"a-app1.{ZONE}.", "TXT"): frozenset({owner_txt(OWNER, f"{r}/multi")}),
+        (f"app2.{ZONE}.", "A"): frozenset({"203.0.113.30"}),
+        (f"a-app2.{ZONE}.", "TXT"): frozenset({owner_txt(OWNER, f"{r}/multi")}),
+        (f"nottl.{ZONE}.", "A"): frozenset({"203.0.113.40"}),
+        (f"a-nottl.{ZONE}.", "TXT"): frozenset({owner_txt(OWNER, f"{r}/nottl")}),
+    }
+    for key, values in expected_by_edns.items():
+        assert key in written, f"ExternalDNS did not write {key}: {sorted(written)}"
+        assert written[key][1] == values, key
+    assert written[(f"nottl.{ZONE}.", "A")][0] == 0  # ExternalDNS's rfc2136 default TTL
+    assert written[(f"kdc-tcp.{ZONE}.", "A")][0] == 300
+    assert {k: v for k, v in written.items() if k in OTHERS} == others
+    assert set(written) == set(expected_by_edns) | set(baseline), "ExternalDNS wrote more"
+
+    # dnssync with the same owner id: only what genuinely differs.
+    code, doc = plan(cluster, bind, ns)
+    assert code == 2
+    changes = {(c["action"], c["name"], c["type"]): c for c in doc["changes"]}
+    assert doc["summary"]["delete"] == 0, doc
+    srv = {
+        ("create", f"_kerberos._tcp.{ZONE}.", "SRV"),
+        ("create", f"srv-_kerberos._tcp.{ZONE}.", "TXT"),
+        ("create", f"_kerberos._udp.{ZONE}.", "SRV"),
+        ("create", f"srv-_kerberos._udp.{ZONE}.", "TXT"),
+    }
+    ttl_only = ("update", f"nottl.{ZONE}.", "A")
+    assert set(changes) == srv | {ttl_only}, json.dumps(doc, indent=1)
+    assert changes[("create", f"_kerberos._tcp.{ZONE}.", "SRV")]["values"] == [
+        f"0 100 88 kdc-tcp.{ZONE}."
+    ]
+    assert changes[("create", f"_kerberos._udp.{ZONE}.", "SRV")]["values"] == [
+        f"0 100 88 kdc-udp.{ZONE}."
+    ]
+    update = changes[ttl_only]
+    assert (update["old_ttl"], update["ttl"]) == (0, 300)
+    assert update["old_values"] == update["values"] == ["203.0.113.40"]
+
+    proc = dnssync("apply", cluster, bind, ns, "--yes")
+    assert proc.returncode == 0, proc.stderr
+    after = transfer(bind)
+    for key, (ttl, values) in written.items():
+        if key == (f"nottl.{ZONE}.", "A"):
+            assert after[key] == (300, values)
+        else:
+            assert after[key][1] == values, key  # same data, never deleted nor re-created
+            assert after[key][0] == ttl, key
+    new = set(after) - set(written)
+    assert new == {(name, rtype) for _action, name, rtype in srv}
+    assert after[(f"_kerberos._tcp.{ZONE}.", "SRV")][1] == {f"0 100 88 kdc-tcp.{ZONE}."}
+    assert after[(f"srv-_kerberos._udp.{ZONE}.", "TXT")][1] == {owner_txt(OWNER, f"{r}/kdc-udp")}
+    code, doc = plan(cluster, bind, ns)
+    assert (code, doc["changes"]) == (0, []), doc
+
+    # And back: ExternalDNS on the zone dnssync has completed changes nothing.
+    before = serial(bind)
+    log = edns(cluster, bind, ns).run_once()
+    assert serial(bind) == before, log
+    assert transfer(bind) == after
+
+
+def test_externaldns_keeps_working_on_a_zone_dnssync_wrote(
+    cluster: KubeCluster, bind: DnsServer, ns: str
+) -> None:
+    service(cluster, ns, "api", hostname=f"api.{ZONE}", ingress=[{"ip": "203.0.113.60"}])
+    service(
+        cluster, ns, "web", hostname=f"www.{ZONE}", ingress=[{"hostname": "lb-2.elb.example.net"}]
+    )
+    write(
+        bind,
+        [
+            (f"other.{ZONE}.", 600, "A", "198.51.100.2"),
+            (f"a-other.{ZONE}.", 600, "TXT", owner_txt("other", "service/elsewhere/other")),
+        ],
+    )
+    proc = dnssync("apply", cluster, bind, ns, "--yes")
+    assert proc.returncode == 0, proc.stderr
+    zone = transfer(bind)
+    assert zone[(f"api.{ZONE}.", "A")] == (300, frozenset({"203.0.113.60"}))
+    assert zone[(f"a-api.{ZONE}.", "TXT")][1] == {owner_txt(OWNER, f"service/{ns}/api")}
+
+    # Same owner id: nothing to do for ExternalDNS.
+    before = serial(bind)
+    log = edns(cluster, bind, ns).run_once()
+    assert serial(bind) == before, log
+
+    # It recognises dnssync's records as its own: it follows a new address...
+    set_ingress(cluster, ns, "api", [{"ip": "203.0.113.61"}])
+    edns(cluster, bind, ns).run_once()
+    zone = transfer(bind)
+    assert zone[(f"api.{ZONE}.", "A")][1] == {"203.0.113.61"}
+    assert zone[(f"a-api.{ZONE}.", "TXT")][1] == {owner_txt(OWNER, f"service/{ns}/api")}
+    assert zone[(f"www.{ZONE}.", "CNAME")][1] == {"lb-2.elb.example.net."}
+
+    # ...and deletes a record (with its TXT) whose Service is gone, as the event-driven
+    # daemon; the other owner's records stay.
+    with edns(cluster, bind, ns):
+        cluster.request("DELETE", f"/api/v1/namespaces/{ns}/services/web")
+        wait_for(
+            "ExternalDNS to delete www",
+            lambda: (f"www.{ZONE}.", "CNAME") not in transfer(bind),
+            timeout=90,
+        )
+    zone = transfer(bind)
+    assert (f"cname-www.{ZONE}.", "TXT") not in zone
+    assert zone[(f"other.{ZONE}.", "A")] == (600, frozenset({"198.51.100.2"}))
+    assert zone[(f"a-other.{ZONE}.", "TXT")][1] == {owner_txt("other", "service/elsewhere/other")}
+
+    # dnssync agrees with the zone ExternalDNS left.
+    code, doc = plan(cluster, bind, ns)
+    assert (code, doc["changes"]) == (0, []), doc
