@@ -47,12 +47,15 @@ class ZoneState:
             state.rrsets[rrset.key] = rrset
             state.types_at[rrset.name].add(rrset.rtype)
             if rrset.rtype is RecordType.TXT:
-                for value in rrset.values:
-                    assert isinstance(value, Text)
-                    parsed = parse_ownership(value.text)
-                    if parsed is not None:
-                        state.ownership_txts[rrset.name] = (parsed, rrset)
-                        break
+                claims = [
+                    parsed
+                    for value in rrset.values
+                    if isinstance(value, Text) and (parsed := parse_ownership(value.text))
+                ]
+                if claims:
+                    # Claimed by several owners: contested, so not ours.
+                    theirs = [c for c in claims if c.owner != registry.owner_id]
+                    state.ownership_txts[rrset.name] = ((theirs or claims)[0], rrset)
         return state
 
     def ownership_of(self, key: RecordKey) -> ExistingOwnership | None:
@@ -63,11 +66,20 @@ class ZoneState:
         if txt_name is not None and txt_name in self.ownership_txts:
             found, txt = self.ownership_txts[txt_name]
             return ExistingOwnership(found, txt, legacy=False)
-        # Pre-v0.12 ExternalDNS: a TXT at the record's own name (never for AAAA, as there).
-        if key.rtype is not RecordType.AAAA and key.name in self.ownership_txts:
+        # Pre-v0.12 ExternalDNS: a TXT at the record's own name (never for AAAA, as there),
+        # unless that TXT is the typed ownership TXT of a record in the zone.
+        if key.rtype is not RecordType.AAAA and self.is_legacy_txt(key.name):
             found, txt = self.ownership_txts[key.name]
             return ExistingOwnership(found, txt, legacy=True)
         return None
+
+    def is_legacy_txt(self, name: DomainName) -> bool:
+        """An ownership TXT at name that is not the typed TXT of an existing record."""
+        if name not in self.ownership_txts:
+            return False
+        return not any(
+            RecordKey(n, t) in self.rrsets for n, t in self.registry.record_keys_for(name)
+        )
 
     def is_ownership_txt(self, key: RecordKey) -> bool:
         return key.rtype is RecordType.TXT and key.name in self.ownership_txts
@@ -116,6 +128,18 @@ def plan_zone(
         if k not in desired and allow_deletes and o.ownership.resource not in keep_resources
     }
     used_txts: set[DomainName] = set()
+    # Typed ownership TXTs that go with the records deleted in this plan.
+    deleted_txts = {owned[k].txt.name for k in deleted if not owned[k].legacy}
+    # A pre-v0.12 TXT stays while a record it owns stays.
+    used_txts.update(o.txt.name for k, o in owned.items() if o.legacy and k not in deleted)
+    # Ownership TXT names the desired records need (a name may be both a record's and,
+    # without a prefix, the typed TXT of another: "a-b" for b's A record).
+    wanted_txts: set[DomainName] = set()
+    for key in desired:
+        try:
+            wanted_txts.add(registry.txt_name(key.name, key.rtype, zone))
+        except OwnershipError:
+            continue
 
     def refuse(record: DesiredRecord, message: str, reason: str) -> None:
         for c in record.contributors:
@@ -133,14 +157,21 @@ def plan_zone(
                 continue
             used_txts.add(txt_name)
         if want is not None and have is None:
-            problem = _create_blocker(state, key, owned, deleted, txt_name, used_txts)
+            problem = _create_blocker(
+                state, key, owned, deleted, txt_name, wanted_txts, deleted_txts
+            )
             if problem:
                 refuse(want, problem, "NotOwned")
                 continue
             group = [Change(Action.CREATE, zone, want.rrset, None, str(want.owner))]
             group.extend(_txt_changes(state, registry, zone, txt_name, str(want.owner)))
             beside = state.rrsets.get(RecordKey(key.name, RecordType.TXT))
-            if key.rtype is RecordType.CNAME and beside is not None and key.name not in used_txts:
+            if (
+                key.rtype is RecordType.CNAME
+                and beside is not None
+                and key.name not in used_txts
+                and key.name not in deleted_txts
+            ):
                 # Our pre-v0.12 TXT cannot stay beside a CNAME; the typed one replaces it.
                 group.append(Change(Action.DELETE, zone, None, beside, str(want.owner)))
                 used_txts.add(key.name)
@@ -168,12 +199,14 @@ def plan_zone(
                         c.ref,
                         c.field,
                         f"{key} is owned through a pre-v0.12 TXT, but its ownership name "
-                        f"{txt_name.fqdn} holds other TXT data, so the new TXT is not written",
+                        f"{txt_name.fqdn} holds other data, so the new TXT is not written",
                         reason="OwnershipNameTaken",
                     )
                     for c in want.contributors
                 )
-            group.extend(_txt_changes(state, registry, zone, txt_name, str(want.owner)))
+            txt_cname = RecordKey(txt_name, RecordType.CNAME)
+            if txt_cname not in state.rrsets or (txt_cname in owned and txt_cname in deleted):
+                group.extend(_txt_changes(state, registry, zone, txt_name, str(want.owner)))
             if group:
                 groups.append(ChangeGroup(tuple(group)))
         elif have is not None and mine is not None and key in deleted:
@@ -182,7 +215,7 @@ def plan_zone(
             if not mine.legacy:
                 group.append(Change(Action.DELETE, zone, None, mine.txt, resource))
                 used_txts.add(mine.txt.name)
-            if key.name not in used_txts:
+            if key.name not in used_txts and key.name not in wanted_txts:
                 legacy = _legacy_txt_removal(state, key, owned, deleted)
                 if legacy is not None:
                     group.append(legacy)
@@ -201,23 +234,30 @@ def _create_blocker(
     owned: Mapping[RecordKey, ExistingOwnership],
     deleted: set[RecordKey],
     txt_name: DomainName,
-    removed_txts: set[DomainName],
+    wanted_txts: set[DomainName],
+    deleted_txts: set[DomainName],
 ) -> str | None:
     """Why a create at key must not happen, or None."""
+    if key.rtype is RecordType.CNAME and key.name in wanted_txts:
+        return f"cannot create CNAME {key.name.fqdn}: the name holds an ownership TXT"
     others = {
         RecordKey(key.name, t) for t in state.types_at.get(key.name, set()) if t is not key.rtype
     }
     remaining = {
         k for k in others if not (k in owned and k in deleted) and not state.is_ownership_txt(k)
     }
-    if key.rtype is RecordType.CNAME and not remaining and key.name not in removed_txts:
-        # An ownership TXT at the name itself (pre-v0.12) must go for a CNAME to be
-        # written: possible only when it is ours and holds nothing else.
-        legacy = state.ownership_txts.get(key.name)
-        if legacy is not None and (
-            legacy[0].owner != state.registry.owner_id or len(legacy[1].values) > 1
-        ):
-            remaining = {legacy[1].key}
+    # An ownership TXT at the name itself (pre-v0.12) must go for a CNAME to be written:
+    # possible only when it holds nothing but our ownership, and is not the typed
+    # ownership TXT of another record.
+    beside = state.rrsets.get(RecordKey(key.name, RecordType.TXT))
+    if (
+        key.rtype is RecordType.CNAME
+        and not remaining
+        and beside is not None
+        and beside.name not in deleted_txts
+        and (not state.is_legacy_txt(key.name) or _without_ours(beside, state.registry))
+    ):
+        remaining = {beside.key}
     if key.rtype is RecordType.CNAME and remaining:
         kinds = ", ".join(sorted(k.rtype.value for k in remaining))
         return f"cannot create CNAME {key.name.fqdn}: the name already holds {kinds}"
@@ -229,6 +269,9 @@ def _create_blocker(
         )
     if cname in remaining:
         return f"cannot create {key}: {key.name.fqdn} is a CNAME not owned by dnssync"
+    txt_cname = RecordKey(txt_name, RecordType.CNAME)
+    if txt_cname in state.rrsets and not (txt_cname in owned and txt_cname in deleted):
+        return f"cannot create {key}: its ownership name {txt_name.fqdn} is a CNAME"
     txt = state.rrsets.get(RecordKey(txt_name, RecordType.TXT))
     if txt is not None:
         found = state.ownership_txts.get(txt_name)
@@ -253,17 +296,21 @@ def _legacy_txt_removal(
     found = state.ownership_txts.get(key.name)
     if found is None or found[0].owner != state.registry.owner_id:
         return None
+    if not state.is_legacy_txt(key.name):
+        return None
+    # Records it may still own (an AAAA never is, as in ExternalDNS).
     remaining = [
         k
         for k in state.managed_keys()
-        if k.name == key.name and k != key and not (k in owned and k in deleted)
+        if k.name == key.name
+        and k != key
+        and k.rtype is not RecordType.AAAA
+        and not (k in owned and k in deleted)
     ]
     if remaining:
         return None
     ownership, txt = found
-    kept = [
-        v for v in txt.values if not (isinstance(v, Text) and parse_ownership(v.text) == ownership)
-    ]
+    kept = _without_ours(txt, state.registry)
     if not kept:
         return Change(Action.DELETE, state.zone, None, txt, ownership.resource)
     return Change(Action.UPDATE, state.zone, txt.with_values(kept), txt, ownership.resource)
@@ -287,6 +334,11 @@ def _txt_changes(
         return []
     new = have.with_values([content, *others])
     return [Change(Action.UPDATE, zone, new, have, resource)]
+
+
+def _without_ours(txt: RRset, registry: TxtRegistry) -> list[RData]:
+    """The values of a TXT RRset other than our ownership values."""
+    return [v for v in txt.values if not _is_ours(v, registry)]
 
 
 def _is_ours(value: RData, registry: TxtRegistry) -> bool:
@@ -316,5 +368,13 @@ def _orphans(
             continue
         if any(k in state.rrsets or k in desired for k in keys):
             continue
-        groups.append(ChangeGroup((Change(Action.DELETE, zone, None, rrset, found.resource),)))
+        here = state.types_at.get(txt_name, set())
+        if any(t in MANAGED_TYPES and t is not RecordType.AAAA for t in here):
+            continue  # it may be the pre-v0.12 TXT of the record at its own name
+        kept = _without_ours(rrset, registry)
+        if kept:  # other data shares the RRset: only our value goes
+            change = Change(Action.UPDATE, zone, rrset.with_values(kept), rrset, found.resource)
+        else:
+            change = Change(Action.DELETE, zone, None, rrset, found.resource)
+        groups.append(ChangeGroup((change,)))
     return groups

@@ -542,3 +542,65 @@ def test_typed_txt_name_holding_other_data_is_never_overwritten() -> None:
     outcome = plan_of(svc("web", "web.example.com", "[{ip: 192.0.2.2}]"), provider=provider)
     assert change_lines(outcome.plan) == ["update web.example.com. A 192.0.2.2"]
     assert [d.reason for d in outcome.diagnostics] == ["OwnershipNameTaken"]
+
+
+def test_ownership_txt_claimed_by_two_owners_is_not_ours() -> None:
+    both = RRset.of(
+        DomainName.parse("a-web.example.com"),
+        RecordType.TXT,
+        300,
+        [
+            Text(TXT.format(owner="default", resource="service/krb/web")),
+            Text(TXT.format(owner="green", resource="service/x/web")),
+        ],
+    )
+    provider = provider_with(existing=[rrset("web.example.com", "A", "192.0.2.9"), both])
+    outcome = plan_of(svc("web", "web.example.com", "[{ip: 192.0.2.1}]"), provider=provider)
+    assert not outcome.plan.has_changes
+    assert "'green'" in outcome.diagnostics[0].message
+
+
+def test_orphan_txt_sharing_its_rrset_keeps_the_other_values() -> None:
+    shared = RRset.of(
+        DomainName.parse("a-gone.example.com"),
+        RecordType.TXT,
+        300,
+        [Text(TXT.format(owner="default", resource="service/krb/gone")), Text("v=spf1 -all")],
+    )
+    provider = provider_with(existing=[shared])
+    snapshot = snapshot_of(svc("web", "web.example.com", "[{ip: 192.0.2.1}]"))
+    plan = converge(provider, snapshot, EngineSettings())
+    orphan = next(c for c in plan.changes if c.name.text == "a-gone.example.com")
+    assert orphan.action is Action.UPDATE
+    assert orphan.new is not None and orphan.new.values == (Text("v=spf1 -all"),)
+    assert not converge(provider, snapshot, EngineSettings()).has_changes
+
+
+def test_create_refused_when_the_ownership_name_is_a_cname() -> None:
+    provider = provider_with(existing=[rrset("a-web.example.com", "CNAME", "x.example.net")])
+    outcome = plan_of(svc("web", "web.example.com", "[{ip: 192.0.2.1}]"), provider=provider)
+    assert not outcome.plan.has_changes
+    assert "its ownership name a-web.example.com. is a CNAME" in outcome.diagnostics[0].message
+
+
+def test_legacy_migration_converges_in_one_plan() -> None:
+    provider = provider_with(
+        existing=[rrset("web.example.com", "A", "192.0.2.1"), legacy_txt("web.example.com")]
+    )
+    snapshot = snapshot_of(svc("web", "web.example.com", "[{ip: 192.0.2.1}]"))
+    plan = converge(provider, snapshot, EngineSettings())
+    assert change_lines(plan) == [
+        'create a-web.example.com. TXT "'
+        + TXT.format(owner="default", resource="service/krb/web")
+        + '"'
+    ]
+    # The old TXT stays beside its record; nothing more to do.
+    assert not converge(provider, snapshot, EngineSettings()).has_changes
+    # When the record goes, both TXTs go with it.
+    plan = converge(provider, snapshot_of(""), EngineSettings(plan=PlanSettings(force=True)))
+    assert sorted((c.action.value, c.name.text, c.rtype.value) for c in plan.changes) == [
+        ("delete", "a-web.example.com", "TXT"),
+        ("delete", "web.example.com", "A"),
+        ("delete", "web.example.com", "TXT"),
+    ]
+    assert provider.records(DomainName.parse("example.com")) == ()
