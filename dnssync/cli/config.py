@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +77,8 @@ def load_file(path: str | None) -> dict[str, Any]:
         raise ConfigError(f"--config {path}: {' '.join(str(exc).split())}") from None
     if not isinstance(data, Mapping):
         raise ConfigError(f"--config {path}: expected a mapping of setting names to values")
-    return {str(k).replace("_", "-"): v for k, v in data.items()}
+    # YAML 1.1 reads a bare `yes:` key as the boolean True.
+    return {("yes" if k is True else str(k)).replace("_", "-"): v for k, v in data.items()}
 
 
 def resolve(
@@ -85,10 +86,14 @@ def resolve(
     args: argparse.Namespace,
     environ: Mapping[str, str],
     file_values: Mapping[str, Any],
+    other_commands: Collection[str] = (),
 ) -> dict[str, Value]:
-    """The value of every option, converted to its kind; errors name flag and source."""
+    """The value of every option, converted to its kind; errors name flag and source.
+
+    ``other_commands`` names settings of the other commands: one file can serve them all.
+    """
     known = {o.flag for o in options}
-    unknown = sorted(set(file_values) - known - {"config"})
+    unknown = sorted(set(file_values) - known - {"config"} - set(other_commands))
     if unknown:
         raise ConfigError(f"config file: unknown setting(s) {', '.join(unknown)}")
     values: dict[str, Value] = {}

@@ -21,6 +21,7 @@ from dnssync.cli.options import (
     provider_values,
 )
 from dnssync.cli.sources import load_snapshot
+from dnssync.daemon.options import RUN_OPTIONS as RUN_SETTINGS
 from dnssync.engine import EngineSettings, PlanOutcome, apply_plan, compute_plan
 from dnssync.errors import ConfigError, DnssyncError
 from dnssync.logs import configure
@@ -129,7 +130,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             options.extend(RUN_OPTIONS)
         env = environment()
         config_path = args.config or env.get("DNSSYNC_CONFIG")
-        values = resolve(options, args, env, load_file(config_path))
+        other_commands = {o.flag for o in (OUTPUT_OPTION, YES_OPTION, *RUN_SETTINGS)}
+        values = resolve(options, args, env, load_file(config_path), other_commands)
         core = core_settings(values)
         configure(core.log_level, core.log_format)
         if core.plan.registry.owner_id == DEFAULT_OWNER_ID:

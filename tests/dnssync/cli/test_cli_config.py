@@ -201,3 +201,27 @@ def test_error_text_with_brackets_is_printed_as_is(capsys: pytest.CaptureFixture
     code, _, err = run(capsys, "plan", "--config", "/nonexistent/[/x]/dnssync.yaml")
     assert code == 1
     assert "error: --config /nonexistent/[/x]/dnssync.yaml: [Errno 2] No such file" in err
+
+
+def test_one_config_file_serves_every_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    zones = tmp_path / "zones"
+    path = config_file(
+        tmp_path,
+        f"""
+manifests: {KERBEROS}
+provider: zonefile
+zonefile-dir: {zones}
+zone: [example.com]
+output: json
+yes: true          # YAML reads a bare yes as a boolean key
+interval: 5m       # read by `run` only
+""",
+    )
+    code, out, err = run(capsys, "plan", "--config", path)
+    assert code == 2, err
+    assert json.loads(out)["summary"]["create"] == 8
+    code, _, err = run(capsys, "apply", "--config", path)
+    assert code == 0, err
+    assert run(capsys, "plan", "--config", path)[0] == 0
