@@ -205,14 +205,15 @@ def test_events_make_no_zone_reads(
 # --------------------------------------------------------------------------- leader election
 
 
+LEASE, RENEW, RETRY = 4.0, 3.0, 0.5
 LEADER_FLAGS = (
     "--leader-election",
     "--lease-duration",
-    "4s",
+    f"{LEASE:g}s",
     "--renew-deadline",
-    "3s",
+    f"{RENEW:g}s",
     "--retry-period",
-    "0.5s",
+    f"{RETRY:g}s",
     "--interval",
     "1h",
 )
@@ -255,9 +256,11 @@ def test_two_replicas_only_the_leader_writes(
     stopped = time.monotonic()
     leader.proc.send_signal(signal.SIGTERM if how == "sigterm" else signal.SIGKILL)  # type: ignore[union-attr]
     cluster.set_ips(ns, "r1", "10.5.0.2")
-    wait_for("the takeover", lambda: standby.value("dnssync_leader") == 1, 4 + 2)
+    wait_for("the takeover", lambda: standby.value("dnssync_leader") == 1, LEASE + 4)
     took = time.monotonic() - stopped
-    assert took <= 4 + 1.5, took  # within the lease duration (plus a retry period)
+    # A clean stop hands the Lease over at once; after a crash the standby waits for it to
+    # run out on its own clock: the lease duration from the last renewal it saw.
+    assert took <= (RETRY + 1.5 if how == "sigterm" else LEASE + 2 * RETRY + 1.0), took
     code = leader.proc.wait(30)  # type: ignore[union-attr]
     assert code == (0 if how == "sigterm" else -signal.SIGKILL)
     wait_for("the change made during the takeover", in_bind(bind, "r1.example.com", "10.5.0.2"), 10)
@@ -265,11 +268,20 @@ def test_two_replicas_only_the_leader_writes(
     wait_for("the new leader writes", in_bind(bind, "r2.example.com", "10.5.0.3"), EVENT_BOUND)
     wait_for("ready", standby.ready, 10)
 
-    lines = applied_lines(leader.log(), standby.log())
-    expected = {f"create {t} {n}.example.com." for n in ("r0", "r1", "r2") for t in ("A",)}
-    expected |= {f"create TXT a-{n}.example.com." for n in ("r0", "r1", "r2")}
-    expected |= {f"update A r{i}.example.com." for i in range(3)}
-    assert sorted(lines) == sorted(expected), lines  # every change exactly once
+    expected = sorted(
+        [f"create A r{i}.example.com." for i in range(3)]
+        + [f"create TXT a-r{i}.example.com." for i in range(3)]
+        + [f"update A r{i}.example.com." for i in range(3)]
+    )
+    # Every change exactly once. (The line is logged once the write check is done, a moment
+    # after BIND answers.)
+    wait_for(
+        "one log line per change",
+        lambda: sorted(applied_lines(leader.log(), standby.log())) == expected,
+        EVENT_BOUND,
+    )
+    time.sleep(0.5)
+    assert sorted(applied_lines(leader.log(), standby.log())) == expected
     assert standby.value("dnssync_changes_failed_total") == 0
     failed = standby.requests() - standby.value("dnssync_provider_requests_total", result="ok")
     assert failed == 0

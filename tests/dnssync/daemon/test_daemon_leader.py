@@ -202,7 +202,7 @@ def test_a_leader_that_cannot_renew_stops_before_the_lease_runs_out(
     last_renew = a.elector._last_renew
     wait_for("a stops writing", lambda: not a.leads(), RENEW + 1)
     # is_leader() goes false on the clock, even while the elector thread is stuck.
-    assert time.monotonic() - last_renew <= RENEW + 0.3
+    assert time.monotonic() - last_renew <= RENEW + 0.6
     assert time.monotonic() - last_renew < LEASE
     api.request = original  # type: ignore[method-assign]
     wait_for("a leads again", a.leads, 10)
