@@ -7,6 +7,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from dnssync.gcpause import gc_paused
 from dnssync.model.changes import Plan
 from dnssync.model.diagnostics import Diagnostic
 from dnssync.model.names import DomainName
@@ -37,6 +38,13 @@ class PlanOutcome:
 
 
 def compute_plan(
+    snapshot: SourceSnapshot, provider: Provider, settings: EngineSettings
+) -> PlanOutcome:
+    with gc_paused():
+        return _compute_plan(snapshot, provider, settings)
+
+
+def _compute_plan(
     snapshot: SourceSnapshot, provider: Provider, settings: EngineSettings
 ) -> PlanOutcome:
     desired = desired_records(snapshot.objects, settings.rules)

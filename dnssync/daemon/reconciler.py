@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from dnssync.engine import EngineSettings, apply_plan
 from dnssync.errors import DnssyncError, ProviderError
+from dnssync.gcpause import gc_paused
 from dnssync.model.changes import Action, Plan
 from dnssync.model.diagnostics import Diagnostic
 from dnssync.model.names import DomainName
@@ -207,7 +208,8 @@ class Reconciler:
     def _timed(self, kind: str, run: Callable[[], Outcome]) -> Outcome:
         started = time.monotonic()
         try:
-            outcome = run()
+            with gc_paused():
+                outcome = run()
         except (ProviderError, DnssyncError) as exc:
             self.needs_full = True
             log.error("%s reconcile failed: %s", kind, exc)

@@ -245,6 +245,15 @@ class RecordKey:
     name: DomainName
     rtype: RecordType
 
+    # Hot in every plan: hash and compare the text and type directly (see DomainName).
+    def __hash__(self) -> int:
+        return hash((self.name.text, self.rtype))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, RecordKey):
+            return self.name.text == other.name.text and self.rtype is other.rtype
+        return NotImplemented
+
     def __lt__(self, other: RecordKey) -> bool:
         return (self.name.text, self.rtype) < (other.name.text, other.rtype)
 
@@ -265,8 +274,10 @@ class RRset:
     rtype: RecordType
     ttl: int
     values: tuple[RData, ...]
+    key: RecordKey = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "key", RecordKey(self.name, self.rtype))
         _ttl(self.ttl)
         if not self.values:
             raise InvalidRecordError(f"{self.name.fqdn} {self.rtype.value}: an RRset needs data")
@@ -282,10 +293,6 @@ class RRset:
     @classmethod
     def of(cls, name: DomainName, rtype: RecordType, ttl: int, values: Iterable[RData]) -> RRset:
         return cls(name, rtype, ttl, tuple(values))
-
-    @property
-    def key(self) -> RecordKey:
-        return RecordKey(self.name, self.rtype)
 
     @property
     def is_alias(self) -> bool:
