@@ -330,6 +330,35 @@ def test_apiserver_outage_deletes_nothing_and_recovers(
     assert daemon.stop() == 0
 
 
+def test_started_while_the_apiserver_is_down_waits_then_converges(
+    start: Callable[..., Daemon],
+    cluster: Cluster,
+    bind_server: BindServer,
+    kube: KubeCluster,
+    ns: str,
+) -> None:
+    bind = bind_server
+    cluster.service(ns, "w0", "w0.example.com", "10.10.0.1")
+    records = zone_dump(bind, ZONE)
+    kube.stop_apiserver()
+    try:
+        early = start("--interval", "1h", name="early")
+        status, why = early.get("/readyz")
+        assert status == 503 and "not synced" in why
+        # SIGTERM while still waiting for the sources: a clean exit, nothing written.
+        assert early.stop(timeout=20) == 0
+        daemon = start("--interval", "1h")
+        time.sleep(3)
+        assert not daemon.ready()
+        assert daemon.requests() == 0  # not even a zone read before the sources are synced
+        assert zone_dump(bind, ZONE) == records
+    finally:
+        kube.start_apiserver()
+    wait_for("startup converges", in_bind(bind, "w0.example.com", "10.10.0.1"), 60)
+    wait_for("/readyz", daemon.ready, 10)
+    assert daemon.stop() == 0
+
+
 def test_bind_outage_is_retried_fails_readiness_and_recovers(
     start: Callable[..., Daemon], cluster: Cluster, bind_server: BindServer, ns: str
 ) -> None:
