@@ -167,7 +167,12 @@ def create_services(kube: KubeCluster, count: int, workers: int) -> float:
                     "name": name,
                     "annotations": {"dnssync.io/hostname": f"{name}.{ZONE}"},
                 },
-                "spec": {"type": "LoadBalancer", "ports": [{"port": 80}]},
+                # No node ports: the 2,768 of the default range would run out.
+                "spec": {
+                    "type": "LoadBalancer",
+                    "allocateLoadBalancerNodePorts": False,
+                    "ports": [{"port": 80}],
+                },
             },
         )
         set_ip(kube, name, ip_of(i, 1))
