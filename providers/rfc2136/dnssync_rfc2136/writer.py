@@ -227,9 +227,11 @@ class ZoneWriter:
             run.zone, sorted({c.key for c in changes if c.action is not Action.DELETE})
         )
         held = found.index()
-        undone = self._keep_effective(run, held, found, lambda c: _confirmed(c, held))
-        if base is None or undone or found.serial != (base.serial + run.accepted) % 2**32:
-            return  # someone else wrote too, or we undid something: the next read transfers
+        ignored = self._keep_effective(run, held, found, lambda c: _confirmed(c, held))
+        if base is None or ignored or found.serial != (base.serial + run.accepted) % 2**32:
+            # Someone else wrote too, or the server ignored part of a write (we cannot tell
+            # what it holds at every key): the next read transfers the zone.
+            return
         changed = {c.key: (None if c.action is Action.DELETE else c.new) for c in changes}
         self._reader.patch(run.zone, base, found.serial, changed, found)
 
@@ -241,9 +243,8 @@ class ZoneWriter:
         effective: Callable[[Change], bool],
     ) -> bool:
         """Report the groups that did not fully take effect, undoing their parts that did;
-        True if anything was undone."""
+        True if there was any."""
         still_applied: list[GroupUpdate] = []
-        undone = False
         for entry in run.applied:
             missing = [c for c in entry.group if not effective(c)]
             if not missing:
@@ -257,12 +258,12 @@ class ZoneWriter:
                 "beside other data, or another writer changed it)"
             )
             if done:
-                undone = True
                 message += "; " + self._undo(run.zone, done, snapshot)
             log.warning("%s", message)
             run.failed.append(GroupFailure(entry.group, message, conflict=True))
+        ignored = len(still_applied) != len(run.applied)
         run.applied = still_applied
-        return undone
+        return ignored
 
     def _read_back(self, run: _Run) -> None:
         snapshot = self._reader.refresh(run.zone)
