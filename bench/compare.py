@@ -854,18 +854,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.json.write_text(json.dumps(document, indent=2) + "\n")
     print()
     print(table(results))
-    print(
-        "\nAXFR/UPD/QRY: DNS messages the tool sent to BIND (zone transfers, UPDATEs, queries"
-        " such as SOA and RRset reads); KiB read: what BIND sent back. 'dnssync' and"
-        " ExternalDNS publish the same A + ownership TXT records; ExternalDNS cannot publish"
-        " SRV for LoadBalancer Services, so 'dnssync + SRV' (same Services with"
-        " dnssync.io/srv-domain, in another namespace) adds an SRV + TXT per Service, and its"
-        " SRV column is when those were all in the zone."
+    print(NOTE)
+    summary = args.json.with_suffix(".md")
+    summary.write_text(
+        f"# bench.compare, {document['date']}\n\n{table(results)}\n{NOTE}\n\n"
+        f"Environment: `{json.dumps(env)}`\n"
     )
-    print(f"\nJSON: {args.json}")
+    print(f"\nJSON: {args.json}\nTable: {summary}")
     if chart(results, args.png):
         print(f"PNG:  {args.png}")
     return 0
+
+
+NOTE = (
+    "\nAXFR/UPD/QRY: DNS messages the tool sent to BIND (zone transfers, UPDATEs, queries"
+    " such as SOA and RRset reads); KiB read: what BIND sent back. 'dnssync' and"
+    " ExternalDNS publish the same A + ownership TXT records; ExternalDNS cannot publish"
+    " SRV for LoadBalancer Services, so 'dnssync + SRV' (same Services with"
+    " dnssync.io/srv-domain, in another namespace) adds an SRV + TXT per Service, and its"
+    " SRV column is when those were all in the zone."
+)
 
 
 if __name__ == "__main__":
