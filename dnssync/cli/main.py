@@ -133,7 +133,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         other_commands = {o.flag for o in (OUTPUT_OPTION, YES_OPTION, *RUN_SETTINGS)}
         values = resolve(options, args, env, load_file(config_path), other_commands)
         core = core_settings(values)
-        configure(core.log_level, core.log_format)
+        # The daemon logs one line per DNS change at info; plan and apply print the plan.
+        level = core.log_level or ("info" if args.command == "run" else "warning")
+        configure(level, core.log_format)
         if core.plan.registry.owner_id == DEFAULT_OWNER_ID:
             log.warning(
                 "--owner-id is left at %r: set a unique owner id per cluster so two "

@@ -73,8 +73,8 @@ CORE_OPTIONS: tuple[Option, ...] = (
     Option("log-format", "text or json", default="text", choices=("text", "json")),
     Option(
         "log-level",
-        "debug, info, warning or error",
-        default="warning",
+        "debug, info, warning or error (default: info for run, warning for plan and apply)",
+        default=None,
         choices=("debug", "info", "warning", "error"),
     ),
 )
@@ -90,7 +90,7 @@ class CoreSettings:
     context: str | None
     sources: tuple[str, ...]
     log_format: str
-    log_level: str
+    log_level: str | None  # None: the command's own default
 
 
 def _names(values: Value, flag: str) -> tuple[DomainName, ...]:
@@ -160,7 +160,7 @@ def core_settings(values: Mapping[str, Value]) -> CoreSettings:
         context=_str(values, "context") or None,
         sources=sources,
         log_format=_str(values, "log_format") or "text",
-        log_level=_str(values, "log_level") or "warning",
+        log_level=_str(values, "log_level") or None,
     )
 
 
