@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from dnssync.durations import parse_duration
 from dnssync.errors import InvalidNameError
@@ -18,6 +19,8 @@ from dnssync.model.names import DomainName
 from dnssync.model.records import MAX_TTL
 from dnssync.model.refs import ObjectRef
 from dnssync.sources.objects import Address
+
+T = TypeVar("T")
 
 PREFIX = "dnssync.io/"
 EXTERNAL_DNS_PREFIXES = ("external-dns.kubernetes.io/", "external-dns.alpha.kubernetes.io/")
@@ -82,45 +85,28 @@ def parse_settings(
         invalid.add(key.rpartition("/")[2])
         problems.append(for_object(ref, annotation_field(key), message, reason="InvalidAnnotation"))
 
-    hostnames: tuple[DomainName, ...] = ()
-    if found := lookup(annotations, "hostname"):
-        hostnames = _names(found, bad)
-    ttl = None
-    if found := lookup(annotations, "ttl"):
+    def parsed(suffix: str, parse: Callable[[str], T], default: T) -> T:
+        found = lookup(annotations, suffix)
+        if found is None:
+            return default
         try:
-            ttl = parse_ttl(found[1])
+            return parse(found[1])
         except ValueError as exc:
             bad(found[0], str(exc))
-    targets = None
-    if found := lookup(annotations, "target"):
-        try:
-            targets = parse_targets(found[1])
-        except ValueError as exc:
-            bad(found[0], str(exc))
-    controller = None
-    if found := lookup(annotations, "controller"):
-        controller = found[1].strip()
-    srv_domains: tuple[DomainName, ...] = ()
-    if found := lookup(annotations, "srv-domain"):
-        srv_domains = _names(found, bad)
-    srv_service = SrvServiceMapping()
-    if found := lookup(annotations, "srv-service"):
-        try:
-            srv_service = parse_srv_service(found[1])
-        except ValueError as exc:
-            bad(found[0], str(exc))
-    priority = DEFAULT_SRV_PRIORITY
-    if found := lookup(annotations, "srv-priority"):
-        try:
-            priority = parse_uint16(found[1])
-        except ValueError as exc:
-            bad(found[0], str(exc))
-    weight = DEFAULT_SRV_WEIGHT
-    if found := lookup(annotations, "srv-weight"):
-        try:
-            weight = parse_uint16(found[1])
-        except ValueError as exc:
-            bad(found[0], str(exc))
+            return default
+
+    def names(suffix: str) -> tuple[DomainName, ...]:
+        found = lookup(annotations, suffix)
+        return _names(found, bad) if found else ()
+
+    hostnames = names("hostname")
+    ttl: int | None = parsed("ttl", parse_ttl, None)
+    targets: tuple[Address, ...] | None = parsed("target", parse_targets, None)
+    controller = parsed("controller", str.strip, None)
+    srv_domains = names("srv-domain")
+    srv_service = parsed("srv-service", parse_srv_service, SrvServiceMapping())
+    priority = parsed("srv-priority", parse_uint16, DEFAULT_SRV_PRIORITY)
+    weight = parsed("srv-weight", parse_uint16, DEFAULT_SRV_WEIGHT)
     settings = ObjectSettings(
         hostnames,
         ttl,
@@ -135,14 +121,13 @@ def parse_settings(
     return settings, problems
 
 
-def _names(found: tuple[str, str], bad: object) -> tuple[DomainName, ...]:
+def _names(found: tuple[str, str], bad: Callable[[str, str], None]) -> tuple[DomainName, ...]:
     key, value = found
     names: list[DomainName] = []
     for item in split_list(value):
         try:
             name = DomainName.parse(item)
         except InvalidNameError as exc:
-            assert callable(bad)
             bad(key, f"invalid name {item!r}: {exc}")
             continue
         if name not in names:
