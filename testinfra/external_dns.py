@@ -3,7 +3,7 @@ interop tests and the side-by-side benchmark.
 
 The binary is built from Go modules by ``tools/external-dns/build.sh`` and cached under
 ``${DNSSYNC_CACHE:-~/.cache/dnssync}/external-dns/<version>/bin/external-dns``; if it is
-missing, the harness runs the build on first use (10-15 min on 2 cores).
+missing, the harness runs the build on first use (3.5 min cold on 2 idle cores).
 ``DNSSYNC_EXTERNAL_DNS_BIN`` points at a prebuilt binary instead.
 
 Library use::
