@@ -767,6 +767,7 @@ def environment(edns_binary: Path | None) -> dict[str, Any]:
             build_info.read_text().strip() if build_info and build_info.exists() else None
         ),
         "dnssync": dnssync.__version__,
+        "dnssync_commit": out(["git", "-C", str(REPO), "describe", "--always", "--dirty"]),
         "bind": out(["/usr/sbin/named", "-v"]),
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
