@@ -3,7 +3,7 @@
 #   - Debian packages: BIND9, Knot, MIT Kerberos, openssl, jq (skipped when present)
 #   - a virtualenv in .venv with dnssync, its providers and the test tools
 #   - test tooling built once and cached by version under ~/.cache/dnssync:
-#     kube-apiserver + etcd (Go modules), helm
+#     kube-apiserver + etcd (Go modules), helm, ExternalDNS (Go modules)
 # Usage: tools/setup.sh [--python-only]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -60,6 +60,8 @@ install_tools() {
   tools/k8s/build.sh >/dev/null
   log "installing/locating helm (cached under $DNSSYNC_CACHE/helm)"
   tools/helm/install.sh >/dev/null
+  log "building/locating external-dns, the comparison peer (cached under $DNSSYNC_CACHE/external-dns)"
+  tools/external-dns/build.sh >/dev/null
 }
 
 if [ "${1:-}" = "--python-only" ]; then
