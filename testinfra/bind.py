@@ -31,10 +31,8 @@ Details that matter (see ../shared/reference/testinfra-dns.md section 1):
 from __future__ import annotations
 
 import abc
-import atexit
 import base64
 import contextlib
-import ctypes
 import os
 import secrets
 import shutil
@@ -43,13 +41,11 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
+from typing import Self
 
 import dns.exception
 import dns.message
@@ -58,6 +54,8 @@ import dns.query
 import dns.rcode
 import dns.rdatatype
 import dns.tsig
+
+from testinfra.lifecycle import LiveSet, Stoppable, die_with_parent, stop_process
 
 NAMED = "/usr/sbin/named"
 LOOPBACK = "127.0.0.1"
@@ -115,28 +113,7 @@ class TsigCredentials:
         return dns.tsig.Key(self.key_name + ".", self.secret, _ALGORITHMS[self.algorithm])
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child after fork
-    """Ask Linux to SIGKILL this child when the forking thread dies (PR_SET_PDEATHSIG)."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
-
-
-_LIVE: weakref.WeakSet[DnsServer] = weakref.WeakSet()
-_LIVE_LOCK = threading.Lock()
-
-
-@atexit.register
-def _stop_all_at_exit() -> None:
-    with _LIVE_LOCK:
-        servers = list(_LIVE)
-    for server in servers:
-        try:
-            server.stop()
-        except Exception as exc:  # best effort at exit
-            print(f"testinfra: stopping {server!r} at exit failed: {exc}", file=sys.stderr)
+_LIVE: LiveSet[DnsServer] = LiveSet("testinfra: stopping {0!r}")
 
 
 ZONE_FILE = """$TTL 300
@@ -147,7 +124,7 @@ ns1     IN A   127.0.0.1
 """
 
 
-class DnsServer(abc.ABC):
+class DnsServer(Stoppable, abc.ABC):
     """A DNS server process on loopback with TSIG-protected dynamic zones.
 
     Subclasses write the config and name the command; this class owns the temp dir, the
@@ -195,7 +172,7 @@ class DnsServer(abc.ABC):
 
     # -- lifecycle
 
-    def start(self) -> DnsServer:
+    def start(self) -> Self:
         if self.running:
             return self
         if self.workdir is None:
@@ -218,10 +195,9 @@ class DnsServer(abc.ABC):
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
-                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+                preexec_fn=die_with_parent if sys.platform.startswith("linux") else None,
             )
-        with _LIVE_LOCK:
-            _LIVE.add(self)
+        _LIVE.add(self)
         try:
             self._wait_ready(t0)
         except BaseException:
@@ -233,19 +209,13 @@ class DnsServer(abc.ABC):
     def stop(self, *, keep_data: bool = False) -> None:
         """Stop the process (SIGTERM, then SIGKILL) and, unless keep_data, remove the dir."""
         proc = self._proc
-        if proc is not None and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=self.stop_timeout)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=self.stop_timeout)
+        if proc is not None:
+            stop_process(proc, self.stop_timeout)
         self._proc = None
         if not keep_data and self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
             self.workdir = None
-            with _LIVE_LOCK:
-                _LIVE.discard(self)
+            _LIVE.discard(self)
 
     def restart(self) -> DnsServer:
         """Stop and start again on the same port with the same data."""
@@ -259,17 +229,6 @@ class DnsServer(abc.ABC):
     @property
     def pid(self) -> int | None:
         return self._proc.pid if self._proc is not None else None
-
-    def __enter__(self) -> DnsServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.host}:{self.port} zones={list(self.zones)}>"

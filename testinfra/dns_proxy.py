@@ -30,9 +30,10 @@ import socket
 import struct
 import threading
 from collections import Counter
-from types import TracebackType
+from typing import Self
 
 from testinfra.bind import LOOPBACK, free_port
+from testinfra.lifecycle import Stoppable
 
 OPCODE_QUERY = 0
 OPCODE_NOTIFY = 4
@@ -84,7 +85,7 @@ def _question_type(wire: bytes) -> int | None:
     return int(struct.unpack("!H", wire[pos : pos + 2])[0])
 
 
-class DnsCountingProxy:
+class DnsCountingProxy(Stoppable):
     """UDP + TCP forwarder to ``upstream_host:upstream_port`` that counts client messages."""
 
     def __init__(
@@ -138,7 +139,7 @@ class DnsCountingProxy:
 
     # ------------------------------------------------------------------ lifecycle
 
-    def start(self) -> DnsCountingProxy:
+    def start(self) -> Self:
         udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         udp.bind((self.host, self.port))
         tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -168,17 +169,6 @@ class DnsCountingProxy:
             if sock is not None:
                 sock.close()
         self._udp = self._tcp = None
-
-    def __enter__(self) -> DnsCountingProxy:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def __repr__(self) -> str:
         up_host, up_port = self.upstream

@@ -26,24 +26,26 @@ ExternalDNS < 0.22 and dnssync read) unless told otherwise.
 
 from __future__ import annotations
 
-import atexit
-import ctypes
 import os
 import shutil
-import signal
 import subprocess
-import sys
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.request
-import weakref
 from collections.abc import Sequence
 from pathlib import Path
-from types import TracebackType
+from typing import Self
 
 from testinfra.bind import TsigCredentials
+from testinfra.lifecycle import (
+    LiveSet,
+    Stoppable,
+    die_with_parent,
+    free_tcp_port,
+    stop_process,
+    wait_until,
+)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BUILD_SCRIPT = REPO_ROOT / "tools" / "external-dns" / "build.sh"
@@ -102,41 +104,13 @@ def ensure_binary(*, build_timeout: float = 3600.0) -> Path:
     return path
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child after fork
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
-
-
-def _free_tcp_port() -> int:
-    import socket
-
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-_LIVE: weakref.WeakSet[ExternalDns] = weakref.WeakSet()
-_LIVE_LOCK = threading.Lock()
-
-
-@atexit.register
-def _stop_all_at_exit() -> None:
-    with _LIVE_LOCK:
-        running = list(_LIVE)
-    for edns in running:
-        try:
-            edns.stop()
-        except Exception as exc:  # best effort at exit
-            print(f"testinfra.external_dns: stopping at exit failed: {exc}", file=sys.stderr)
+_LIVE: LiveSet[ExternalDns] = LiveSet("testinfra.external_dns: stopping")
 
 
 # --------------------------------------------------------------------------- process
 
 
-class ExternalDns:
+class ExternalDns(Stoppable):
     """One ExternalDNS process: ``--provider=rfc2136 --source=service --registry=txt``.
 
     Args:
@@ -223,7 +197,7 @@ class ExternalDns:
             *(f"--service-type-filter={kind}" for kind in self.service_type_filter),
             f"--annotation-prefix={self.annotation_prefix}",
             f"--interval={self.interval}",
-            f"--metrics-address=127.0.0.1:{self.metrics_port or _free_tcp_port()}",
+            f"--metrics-address=127.0.0.1:{self.metrics_port or free_tcp_port()}",
             f"--log-level={self.log_level}",
             "--log-format=text",
         ]
@@ -262,12 +236,12 @@ class ExternalDns:
             self.workdir = Path(tempfile.mkdtemp(prefix="dnssync-external-dns-"))
             self._owns_workdir = True
 
-    def start(self, *, ready_timeout: float = 60.0) -> ExternalDns:
+    def start(self, *, ready_timeout: float = 60.0) -> Self:
         """Start the daemon and wait until it serves /healthz (before its first sync)."""
         if self.running:
             return self
         self._prepare_workdir()
-        self.metrics_port = _free_tcp_port()
+        self.metrics_port = free_tcp_port()
         argv = self.argv()
         with self.log_path.open("ab") as log:
             log.write(f"\n==== {time.strftime('%H:%M:%S')} starting: {argv}\n".encode())
@@ -280,10 +254,9 @@ class ExternalDns:
                 stderr=subprocess.STDOUT,
                 env=self._env(),
                 start_new_session=True,
-                preexec_fn=_die_with_parent if self.die_with_parent else None,
+                preexec_fn=die_with_parent if self.die_with_parent else None,
             )
-        with _LIVE_LOCK:
-            _LIVE.add(self)
+        _LIVE.add(self)
         try:
             self._wait_healthy(ready_timeout)
         except BaseException:
@@ -292,21 +265,20 @@ class ExternalDns:
         return self
 
     def _wait_healthy(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
         url = f"http://127.0.0.1:{self.metrics_port}/healthz"
-        while True:
+
+        def healthy() -> bool:
             if not self.running:
                 code = self._proc.poll() if self._proc is not None else None
                 raise ExternalDnsError(f"external-dns exited with {code}:\n{self.log_tail()}")
             try:
                 with urllib.request.urlopen(url, timeout=2) as resp:
-                    if resp.status == 200:
-                        return
+                    return bool(resp.status == 200)
             except (OSError, urllib.error.URLError):
-                pass
-            if time.monotonic() > deadline:
-                raise ExternalDnsError(f"external-dns not healthy after {timeout:g}s")
-            time.sleep(0.1)
+                return False
+
+        message = f"external-dns not healthy after {timeout:g}s"
+        wait_until(healthy, timeout, message, interval=0.1, error=ExternalDnsError)
 
     def stop(self, timeout: float = 15.0) -> int | None:
         """SIGTERM (then SIGKILL); returns the exit code. Removes an owned workdir
@@ -314,38 +286,20 @@ class ExternalDns:
         proc = self._proc
         code: int | None = None
         if proc is not None:
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=timeout)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait(timeout=10)
+            stop_process(proc, timeout, kill_timeout=10)
             code = proc.returncode
         self._proc = None
-        with _LIVE_LOCK:
-            _LIVE.discard(self)
+        _LIVE.discard(self)
         keep = os.environ.get("DNSSYNC_EXTERNAL_DNS_KEEP_LOGS", "") not in ("", "0")
         if self._owns_workdir and not keep:
             shutil.rmtree(self.workdir, ignore_errors=True)
             self._owns_workdir = False
         return code
 
-    def __enter__(self) -> ExternalDns:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
     def run_once(self, *, timeout: float = 300.0) -> str:
         """One sync with ``--once``; returns the log. Raises on a non-zero exit."""
         self._prepare_workdir()
-        self.metrics_port = _free_tcp_port()
+        self.metrics_port = free_tcp_port()
         argv = self.argv(once=True)
         try:
             proc = subprocess.run(
@@ -356,7 +310,7 @@ class ExternalDns:
                 env=self._env(),
                 timeout=timeout,
                 check=False,
-                preexec_fn=_die_with_parent if self.die_with_parent else None,
+                preexec_fn=die_with_parent if self.die_with_parent else None,
             )
         except subprocess.TimeoutExpired as exc:
             raise ExternalDnsError(f"external-dns --once did not finish in {timeout:g}s") from exc

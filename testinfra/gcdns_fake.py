@@ -46,8 +46,10 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, cast
+from typing import Any, Self, cast
 from urllib.parse import parse_qs, urlparse
+
+from testinfra.lifecycle import Stoppable
 
 JSON = dict[str, Any]
 API_PREFIX = "/dns/v1/projects/"
@@ -246,7 +248,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
-class FakeCloudDns:
+class FakeCloudDns(Stoppable):
     """The fake server; see the module docstring. Thread-safe; start/stop or use ``with``."""
 
     def __init__(
@@ -275,7 +277,7 @@ class FakeCloudDns:
 
     # -- lifecycle ------------------------------------------------------------------
 
-    def start(self) -> FakeCloudDns:
+    def start(self) -> Self:
         if self._thread is None:
             self._thread = threading.Thread(
                 target=self._httpd.serve_forever,
@@ -292,12 +294,6 @@ class FakeCloudDns:
             self._httpd.shutdown()
             thread.join(timeout=5)
         self._httpd.server_close()
-
-    def __enter__(self) -> FakeCloudDns:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     # -- state for tests --------------------------------------------------------------
 

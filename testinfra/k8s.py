@@ -45,16 +45,13 @@ Environment:
 from __future__ import annotations
 
 import argparse
-import atexit
 import base64
-import ctypes
 import http.client
 import json
 import os
 import secrets
 import shutil
 import signal
-import socket
 import ssl
 import subprocess
 import sys
@@ -64,13 +61,14 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 import yaml
+
+from testinfra.lifecycle import LiveSet, Stoppable, die_with_parent, stop_process, wait_until
+from testinfra.lifecycle import free_tcp_ports as _free_ports  # tests import it from here
 
 if TYPE_CHECKING:
     import kubernetes.client
@@ -176,19 +174,6 @@ def _check_bin_dir(bin_dir: Path) -> None:
 # --------------------------------------------------------------------------- helpers
 
 
-def _free_ports(count: int) -> list[int]:
-    socks: list[socket.socket] = []
-    try:
-        for _ in range(count):
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            s.bind(("127.0.0.1", 0))
-            socks.append(s)
-        return [int(s.getsockname()[1]) for s in socks]
-    finally:
-        for s in socks:
-            s.close()
-
-
 def _tail(path: Path, limit: int = _LOG_TAIL_BYTES) -> str:
     try:
         with path.open("rb") as fh:
@@ -202,25 +187,11 @@ def _tail(path: Path, limit: int = _LOG_TAIL_BYTES) -> str:
     return ("...\n" if size > limit else "") + text
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child after fork
-    """Ask Linux to SIGKILL this child when the forking thread dies (PR_SET_PDEATHSIG)."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
-
-
 def _wait_until(
     what: str, check: Callable[[], bool], timeout: float, interval: float = 0.2
 ) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        if check():
-            return
-        if time.monotonic() >= deadline:
-            raise KubeClusterError(f"timed out after {timeout:.0f}s waiting for {what}")
-        time.sleep(interval)
+    message = f"timed out after {timeout:.0f}s waiting for {what}"
+    wait_until(check, timeout, message, interval=interval, error=KubeClusterError)
 
 
 class _Process:
@@ -244,7 +215,7 @@ class _Process:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # a Ctrl-C in the terminal reaches only us
-                preexec_fn=_die_with_parent if use_hook else None,
+                preexec_fn=die_with_parent if use_hook else None,
             )
 
     def running(self) -> bool:
@@ -257,36 +228,18 @@ class _Process:
         proc = self.proc
         if proc is None:
             return
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
+        stop_process(proc, timeout, kill_timeout=10)
         self.proc = None
 
 
 # Clusters still running at interpreter exit get stopped.
-_LIVE: weakref.WeakSet[KubeCluster] = weakref.WeakSet()
-_LIVE_LOCK = threading.Lock()
-
-
-@atexit.register
-def _stop_all_at_exit() -> None:
-    with _LIVE_LOCK:
-        clusters = list(_LIVE)
-    for cluster in clusters:
-        try:
-            cluster.stop()
-        except Exception as exc:  # best effort at exit
-            print(f"testinfra.k8s: stopping cluster at exit failed: {exc}", file=sys.stderr)
+_LIVE: LiveSet[KubeCluster] = LiveSet("testinfra.k8s: stopping cluster")
 
 
 # --------------------------------------------------------------------------- the cluster
 
 
-class KubeCluster:
+class KubeCluster(Stoppable):
     """etcd + kube-apiserver on loopback. Use as a context manager, or call start()/stop().
 
     Args:
@@ -383,18 +336,7 @@ class KubeCluster:
 
     # ------------------------------------------------------------------ lifecycle
 
-    def __enter__(self) -> KubeCluster:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    def start(self) -> KubeCluster:
+    def start(self) -> Self:
         """Start etcd and kube-apiserver, install CRDs, write the kubeconfig."""
         with self._lock:
             if self._started:
@@ -410,8 +352,7 @@ class KubeCluster:
                 self._owns_workdir = True
             self.log_dir.mkdir(exist_ok=True)
             self._started = True
-            with _LIVE_LOCK:
-                _LIVE.add(self)
+            _LIVE.add(self)
             try:
                 self._write_auth_files()
                 self._start_processes()
@@ -461,8 +402,7 @@ class KubeCluster:
                 if self._etcd is not None:
                     self._etcd.stop()
                     self._etcd = None
-                with _LIVE_LOCK:
-                    _LIVE.discard(self)
+                _LIVE.discard(self)
                 if self._owns_workdir and not self.keep_workdir:
                     shutil.rmtree(self.workdir, ignore_errors=True)
 

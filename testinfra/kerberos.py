@@ -29,23 +29,19 @@ Needs the Debian packages krb5-kdc and krb5-user (``kdb5_util``, ``kadmin.local`
 
 from __future__ import annotations
 
-import atexit
-import ctypes
 import os
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
+from typing import Self
 
+from testinfra.lifecycle import LiveSet, Stoppable, die_with_parent, stop_process
 from testinfra.netns import listening
 
 BINARIES = ("kdb5_util", "kadmin.local", "krb5kdc", "kinit", "klist", "kdestroy")
@@ -100,14 +96,6 @@ def _binary(name: str) -> str:
     return shutil.which(name) or f"/usr/sbin/{name}"
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child after fork
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
-
-
 @dataclass(frozen=True, slots=True)
 class Endpoint:
     """An IPv4 address and port the KDC listens on."""
@@ -145,22 +133,10 @@ class KinitResult:
         )
 
 
-_LIVE: weakref.WeakSet[KerberosKdc] = weakref.WeakSet()
-_LIVE_LOCK = threading.Lock()
+_LIVE: LiveSet[KerberosKdc] = LiveSet("testinfra.kerberos: stopping {0!r}")
 
 
-@atexit.register
-def _stop_all_at_exit() -> None:
-    with _LIVE_LOCK:
-        kdcs = list(_LIVE)
-    for kdc in kdcs:
-        try:
-            kdc.stop()
-        except Exception as exc:  # best effort at exit
-            print(f"testinfra.kerberos: stopping {kdc!r} at exit failed: {exc}", file=sys.stderr)
-
-
-class KerberosKdc:
+class KerberosKdc(Stoppable):
     """An MIT ``krb5kdc`` with one realm and one test principal, in a temp dir.
 
     Args:
@@ -234,13 +210,12 @@ class KerberosKdc:
 
     # ------------------------------------------------------------------ lifecycle
 
-    def start(self) -> KerberosKdc:
+    def start(self) -> Self:
         if self.running:
             return self
         if self.workdir is None:
             self.workdir = Path(tempfile.mkdtemp(prefix="dnssync-kdc-", dir=self._workdir_parent))
-            with _LIVE_LOCK:
-                _LIVE.add(self)
+            _LIVE.add(self)
             try:
                 self._create_realm()
             except BaseException:
@@ -258,7 +233,7 @@ class KerberosKdc:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
-                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+                preexec_fn=die_with_parent if sys.platform.startswith("linux") else None,
             )
         try:
             self._wait_listening()
@@ -283,18 +258,12 @@ class KerberosKdc:
         """Stop ``krb5kdc`` (SIGTERM, then SIGKILL) and, unless keep_data, remove the dir."""
         proc = self._proc
         self._proc = None
-        if proc is not None and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=self.stop_timeout)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=self.stop_timeout)
+        if proc is not None:
+            stop_process(proc, self.stop_timeout)
         if not keep_data and self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
             self.workdir = None
-            with _LIVE_LOCK:
-                _LIVE.discard(self)
+            _LIVE.discard(self)
 
     @property
     def running(self) -> bool:
@@ -303,17 +272,6 @@ class KerberosKdc:
     @property
     def pid(self) -> int | None:
         return self._proc.pid if self._proc is not None else None
-
-    def __enter__(self) -> KerberosKdc:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def __repr__(self) -> str:
         udp = ",".join(map(str, self.udp)) or "-"

@@ -38,7 +38,9 @@ import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
+
+from testinfra.lifecycle import Stoppable, wait_until
 
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -63,7 +65,7 @@ class BatchRecord:
     messages: tuple[str, ...] = ()
 
 
-class MotoRoute53:
+class MotoRoute53(Stoppable):
     def __init__(self, *, strict: bool = True, quiet: bool = True) -> None:
         self.strict = strict
         self.quiet = quiet
@@ -74,7 +76,7 @@ class MotoRoute53:
 
     # -- life cycle ----------------------------------------------------------------------
 
-    def start(self) -> MotoRoute53:
+    def start(self) -> Self:
         if self._server is not None:
             return self
         os.environ.update({k: v for k, v in FAKE_CREDENTIALS.items() if k not in os.environ})
@@ -99,12 +101,6 @@ class MotoRoute53:
         if self.strict:
             _uninstall_strict(self)
 
-    def __enter__(self) -> MotoRoute53:
-        return self.start()
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stop()
-
     def reset(self) -> None:
         """Forget every zone and record (moto's own reset endpoint) and the batch log."""
         request = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")
@@ -114,17 +110,20 @@ class MotoRoute53:
             self.batches.clear()
 
     def _wait_ready(self, timeout: float = 15.0) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
+        def answers() -> bool:
             try:
                 with urllib.request.urlopen(f"{self.endpoint}/moto-api/", timeout=2) as answer:
                     answer.read()
-                return
             except OSError:
-                if time.monotonic() > deadline:
-                    self.stop()
-                    raise RuntimeError(f"moto did not answer on {self.endpoint}") from None
-                time.sleep(0.05)
+                return False
+            return True
+
+        message = f"moto did not answer on {self.endpoint}"
+        try:
+            wait_until(answers, timeout, message, interval=0.05, error=RuntimeError)
+        except RuntimeError:
+            self.stop()
+            raise
 
     # -- helpers for tests ---------------------------------------------------------------
 

@@ -38,7 +38,6 @@ import ctypes
 import os
 import select
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -48,7 +47,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import TypeVar
+from typing import Self, TypeVar
 
 import dns.exception
 import dns.message
@@ -57,6 +56,7 @@ import dns.query
 import dns.rdatatype
 
 from testinfra.bind import MARKER_LABEL, BindServer, DnsServerError, TsigCredentials
+from testinfra.lifecycle import Stoppable, die_with_parent
 
 CLONE_NEWNET = 0x40000000
 UNSHARE = "unshare"
@@ -81,14 +81,6 @@ def available() -> bool:
     """True if this process can create and enter namespaces (root with the tools)."""
     tools = all(shutil.which(t) for t in (UNSHARE, NSENTER, "ip", "mount"))
     return tools and os.geteuid() == 0 and sys.platform.startswith("linux")
-
-
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child after fork
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
 
 
 def _setns(fd: int, nstype: int) -> None:
@@ -117,7 +109,7 @@ def _in_thread(call: Callable[[], T]) -> T:
     return box[0]
 
 
-class NetNamespace:
+class NetNamespace(Stoppable):
     """A private network + mount namespace with ``lo`` up and its own resolv.conf.
 
     Args:
@@ -143,7 +135,7 @@ class NetNamespace:
 
     # ------------------------------------------------------------------ lifecycle
 
-    def start(self) -> NetNamespace:
+    def start(self) -> Self:
         if self._holder is not None:
             return self
         if not available():
@@ -159,7 +151,7 @@ class NetNamespace:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             start_new_session=True,
-            preexec_fn=_die_with_parent,
+            preexec_fn=die_with_parent,
         )
         try:
             self._wait_ready()
@@ -203,17 +195,6 @@ class NetNamespace:
         if self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
             self.workdir = None
-
-    def __enter__(self) -> NetNamespace:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     @property
     def pid(self) -> int:
