@@ -10,16 +10,20 @@ from collections.abc import Iterable, Sequence
 
 from dnssync.errors import ProviderConflictError
 from dnssync.model.changes import Action, Change, ChangeGroup
+from dnssync.model.names import DomainName
 from dnssync.model.records import RecordKey, RecordType, RRset
 from dnssync.providers.base import ApplyResult, GroupFailure
 
 
 class RRsetStore:
     def __init__(self, rrsets: Iterable[RRset] = ()) -> None:
-        self._sets: dict[RecordKey, RRset] = {r.key: r for r in rrsets}
+        self._sets: dict[RecordKey, RRset] = {}
+        self._types: dict[DomainName, set[RecordType]] = {}  # which types each name holds
+        for rrset in rrsets:
+            self._put(rrset)
 
     def rrsets(self) -> tuple[RRset, ...]:
-        return tuple(self._sets[k] for k in sorted(self._sets))
+        return tuple(self._sets[k] for k in sorted(self._sets, key=lambda k: k.order))
 
     def get(self, key: RecordKey) -> RRset | None:
         return self._sets.get(key)
@@ -39,15 +43,45 @@ class RRsetStore:
     def apply_group(self, group: ChangeGroup) -> None:
         for change in group:
             self._check(change)
-        staged = dict(self._sets)
+        # Apply in place, remembering what was there, so a group costs O(its size) and
+        # a CNAME clash can be rolled back exactly.
+        undo: list[tuple[RecordKey, RRset | None]] = []
         for change in group:
+            undo.append((change.key, self._sets.get(change.key)))
             if change.action is Action.DELETE:
-                del staged[change.key]
+                self._remove(change.key)
             else:
                 assert change.new is not None
-                staged[change.key] = change.new
-        _check_cname_exclusive(staged, group)
-        self._sets = staged
+                self._put(change.new)
+        try:
+            self._check_cname_exclusive(group)
+        except ProviderConflictError:
+            for key, previous in reversed(undo):
+                if previous is None:
+                    self._remove(key)
+                else:
+                    self._put(previous)
+            raise
+
+    def _put(self, rrset: RRset) -> None:
+        self._sets[rrset.key] = rrset
+        self._types.setdefault(rrset.name, set()).add(rrset.rtype)
+
+    def _remove(self, key: RecordKey) -> None:
+        if self._sets.pop(key, None) is not None:
+            types = self._types.get(key.name)
+            if types is not None:
+                types.discard(key.rtype)
+                if not types:
+                    del self._types[key.name]
+
+    def _check_cname_exclusive(self, group: ChangeGroup) -> None:
+        for change in group:
+            if change.action is Action.DELETE:
+                continue
+            types = self._types.get(change.name, set())
+            if RecordType.CNAME in types and len(types) > 1:
+                raise ProviderConflictError(f"{change.name.fqdn} would hold a CNAME and other data")
 
     def _check(self, change: Change) -> None:
         current = self._sets.get(change.key)
@@ -59,16 +93,6 @@ class RRsetStore:
             raise ProviderConflictError(
                 f"{change.key} changed since it was read: expected {change.old}, found {seen}"
             )
-
-
-def _check_cname_exclusive(staged: dict[RecordKey, RRset], group: ChangeGroup) -> None:
-    for change in group:
-        if change.action is Action.DELETE:
-            continue
-        name = change.name
-        types = {k.rtype for k in staged if k.name == name}
-        if RecordType.CNAME in types and len(types) > 1:
-            raise ProviderConflictError(f"{name.fqdn} would hold a CNAME and other data")
 
 
 def _deletes_first(groups: Sequence[ChangeGroup]) -> list[ChangeGroup]:
