@@ -11,7 +11,6 @@ from dnssync.gcpause import gc_paused
 from dnssync.model.changes import Plan
 from dnssync.model.diagnostics import Diagnostic
 from dnssync.model.names import DomainName
-from dnssync.model.records import RRset
 from dnssync.planning.planner import PlanSettings, build_plan, safety_problems
 from dnssync.providers.base import ApplyResult, GroupFailure, Provider
 from dnssync.rules.desired import RuleSettings, desired_records
@@ -33,8 +32,6 @@ class PlanOutcome:
     desired: MergeResult
     unsafe: tuple[str, ...]
     diagnostics: tuple[Diagnostic, ...]
-    # The provider records each zone held when planned (the daemon caches them).
-    existing: dict[DomainName, tuple[RRset, ...]]
 
 
 def compute_plan(
@@ -48,16 +45,10 @@ def _compute_plan(
     snapshot: SourceSnapshot, provider: Provider, settings: EngineSettings
 ) -> PlanOutcome:
     desired = desired_records(snapshot.objects, settings.rules)
-    existing: dict[DomainName, tuple[RRset, ...]] = {}
-
-    def read(zone: DomainName) -> tuple[RRset, ...]:
-        existing[zone] = provider.records(zone)
-        return existing[zone]
-
     plan = build_plan(
         desired,
         provider.zones(),
-        read,
+        provider.records,
         settings.plan,
         provider.supports_alias,
         allow_deletes=snapshot.complete,
@@ -65,7 +56,7 @@ def _compute_plan(
     )
     unsafe = safety_problems(plan, settings.plan, len(desired.records))
     diagnostics = tuple(snapshot.diagnostics) + plan.diagnostics
-    return PlanOutcome(plan, desired, tuple(unsafe), diagnostics, existing)
+    return PlanOutcome(plan, desired, tuple(unsafe), diagnostics)
 
 
 @dataclass(frozen=True, slots=True)

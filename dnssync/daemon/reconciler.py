@@ -20,7 +20,7 @@ from dnssync.gcpause import gc_paused
 from dnssync.model.changes import Action, Plan
 from dnssync.model.diagnostics import Diagnostic
 from dnssync.model.names import DomainName
-from dnssync.model.records import RecordKey, RecordType
+from dnssync.model.records import RecordKey, RecordType, RRset
 from dnssync.planning.planner import build_plan, safety_problems
 from dnssync.providers.base import Provider
 from dnssync.rules.desired import desired_records
@@ -80,7 +80,7 @@ class Reconciler:
         self._count_objects(snapshot)
         zones = self.provider.zones()
 
-        def read(zone: DomainName) -> tuple:  # type: ignore[type-arg]
+        def read(zone: DomainName) -> tuple[RRset, ...]:
             records = self.provider.records(zone)
             self.cache.replace(zone, records)
             return records
@@ -99,11 +99,7 @@ class Reconciler:
             self.metrics.records_owned.labels(zone.text).set(owned)
         self._report(snapshot, plan)
         outcome = self._apply(
-            "full",
-            plan,
-            snapshot,
-            len(desired.records),
-            safety=safety_problems(plan, self.settings.plan, len(desired.records)),
+            "full", plan, safety_problems(plan, self.settings.plan, len(desired.records))
         )
         if outcome.result in ("success", "noop"):
             self._desired = dict(desired.records)
@@ -130,7 +126,7 @@ class Reconciler:
         zones = self.cache.zones()
         registry = self.settings.plan.registry
 
-        def read(zone: DomainName) -> list:  # type: ignore[type-arg]
+        def read(zone: DomainName) -> list[RRset]:
             return self.cache.around(
                 zone, (n for n in touched if n.is_subdomain_of(zone)), registry
             )
@@ -147,7 +143,7 @@ class Reconciler:
         )
         self._report(snapshot, plan)
         safety = self._targeted_safety(plan, len(desired.records))
-        outcome = self._apply("targeted", plan, snapshot, len(desired.records), safety)
+        outcome = self._apply("targeted", plan, safety)
         if outcome.result in ("success", "noop"):
             self._desired = dict(desired.records)
         return outcome
@@ -161,15 +157,7 @@ class Reconciler:
 
     # ------------------------------------------------------------------ shared
 
-    def _apply(
-        self,
-        kind: str,
-        plan: Plan,
-        snapshot: SourceSnapshot,
-        desired_total: int,
-        safety: list[str],
-    ) -> Outcome:
-        del snapshot, desired_total
+    def _apply(self, kind: str, plan: Plan, safety: list[str]) -> Outcome:
         if safety:
             self.metrics.unsafe_plans.inc()
             for problem in safety:

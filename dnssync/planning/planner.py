@@ -8,7 +8,6 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from dnssync.errors import UnsafePlanError
 from dnssync.model.changes import Action, ChangeGroup, Plan, ZonePlan
 from dnssync.model.diagnostics import Diagnostic, Severity, for_object
 from dnssync.model.names import DomainName, find_zone
@@ -216,9 +215,3 @@ def safety_problems(plan: Plan, settings: PlanSettings, desired_total: int) -> l
                 f"{settings.max_change_percent:g}%; use --force if intended"
             )
     return problems
-
-
-def raise_if_unsafe(plan: Plan, settings: PlanSettings, desired_total: int) -> None:
-    problems = safety_problems(plan, settings, desired_total)
-    if problems:
-        raise UnsafePlanError("; ".join(problems))
