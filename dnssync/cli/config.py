@@ -28,9 +28,9 @@ def add_to_parser(parser: argparse.ArgumentParser, options: Sequence[Option]) ->
     """Flags default to None so that 'not given' can fall back to env and file."""
     for option in options:
         flag = "--" + option.flag
-        help_text = option.help + (
-            f" (default: {_show(option.default)})" if option.default not in (None, (), "") else ""
-        )
+        help_text = option.help
+        if option.default not in (None, (), ""):
+            help_text += f" (default: {show_value(option.default)})"
         help_text += f" [env {option.env_var}]"
         help_text = help_text.replace("%", "%%")  # argparse %-formats help ("%{record_type}")
         if option.kind is OptionKind.BOOL:
@@ -61,7 +61,7 @@ def add_to_parser(parser: argparse.ArgumentParser, options: Sequence[Option]) ->
             )
 
 
-def _show(value: Value) -> str:
+def show_value(value: Value) -> str:
     if isinstance(value, tuple):
         return ",".join(value)
     return str(value)

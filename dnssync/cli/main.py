@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from dnssync import __version__
-from dnssync.cli.config import Value, add_to_parser, environment, load_file, resolve
+from dnssync.cli.config import Value, add_to_parser, environment, load_file, resolve, show_value
 from dnssync.cli.options import (
     CORE_OPTIONS,
     SOURCE_OPTIONS,
@@ -229,5 +229,9 @@ def _providers(classes: dict[str, type[Provider]]) -> int:
         dist = registry.distribution_of(entry_points[name])
         console.print(f"[bold]{name}[/bold] ({dist}): {escape(cls.description)}", markup=True)
         for option in cls.options:
-            console.print(f"    --{option.flag}: {option.help} [{option.env_var}]", markup=False)
+            default = option.default
+            shown = "" if default in (None, (), "") else f" (default: {show_value(default)})"
+            console.print(
+                f"    --{option.flag}: {option.help}{shown} [{option.env_var}]", markup=False
+            )
     return EXIT_OK
