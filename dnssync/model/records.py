@@ -166,31 +166,15 @@ class Text:
         return cls("".join(c.decode("ascii") if isinstance(c, bytes) else c for c in chunks))
 
     @classmethod
-    def parse(cls, raw: str) -> Text:
-        """Parse presentation text: one or more quoted strings, or a bare word."""
+    def parse(cls, raw: str, *, escape_base: int = 10) -> Text:
+        """Parse presentation text: quoted strings (RFC 1035 5.1), or one bare word taken
+        whole. ``\\DDD`` escapes are decimal as in RFC 1035; Route53 writes them in octal
+        (``escape_base=8``)."""
         raw = raw.strip()
         if not raw.startswith('"'):
             return cls(raw)
-        chunks: list[str] = []
-        index = 0
-        while index < len(raw):
-            if raw[index].isspace():
-                index += 1
-                continue
-            if raw[index] != '"':
-                raise InvalidRecordError(f"TXT data {raw!r} is not a list of quoted strings")
-            index += 1
-            chunk: list[str] = []
-            while index < len(raw) and raw[index] != '"':
-                if raw[index] == "\\" and index + 1 < len(raw):
-                    index += 1
-                chunk.append(raw[index])
-                index += 1
-            if index >= len(raw):
-                raise InvalidRecordError(f"TXT data {raw!r} has an unterminated string")
-            index += 1
-            chunks.append("".join(chunk))
-        return cls("".join(chunks))
+        strings = split_character_strings(raw, escape_base=escape_base, bare_words=False)
+        return cls("".join(strings))
 
     def chunks(self) -> tuple[str, ...]:
         if not self.text:
@@ -202,6 +186,53 @@ class Text:
         return " ".join(
             '"' + c.replace("\\", "\\\\").replace('"', '\\"') + '"' for c in self.chunks()
         )
+
+
+def split_character_strings(
+    raw: str, *, escape_base: int = 10, bare_words: bool = True
+) -> list[str]:
+    """The strings of TXT presentation text (RFC 1035 5.1): quoted strings with ``\\X`` and
+    ``\\DDD`` escapes, and (with ``bare_words``) unquoted words; whitespace outside quotes
+    separates strings."""
+    digits_allowed = "01234567" if escape_base == 8 else "0123456789"
+    chunks: list[str] = []
+    index, end = 0, len(raw)
+    while index < end:
+        if raw[index].isspace():
+            index += 1
+            continue
+        quoted = raw[index] == '"'
+        if quoted:
+            index += 1
+        elif not bare_words:
+            raise InvalidRecordError(f"TXT data {raw!r} is not a list of quoted strings")
+        chunk: list[str] = []
+        while index < end:
+            char = raw[index]
+            if quoted and char == '"':
+                index += 1
+                break
+            if not quoted and char.isspace():
+                break
+            if char == "\\" and index + 1 < end:
+                digits = raw[index + 1 : index + 4]
+                if len(digits) == 3 and all(d in digits_allowed for d in digits):
+                    code = int(digits, escape_base)
+                    if code > 255:
+                        raise InvalidRecordError(f"TXT data {raw!r} has a bad escape \\{digits}")
+                    chunk.append(chr(code))
+                    index += 4
+                    continue
+                chunk.append(raw[index + 1])
+                index += 2
+                continue
+            chunk.append(char)
+            index += 1
+        else:
+            if quoted:
+                raise InvalidRecordError(f"TXT data {raw!r} has an unterminated string")
+        chunks.append("".join(chunk))
+    return chunks or [""]
 
 
 RData = Union[IPv4, IPv6, Alias, CanonicalName, Service, Text]

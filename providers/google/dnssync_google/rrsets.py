@@ -20,6 +20,7 @@ from dnssync.model.records import (
     RRset,
     Text,
     parse_rdata,
+    split_character_strings,
 )
 
 from .api import WireRRset
@@ -69,44 +70,5 @@ def _parse_value(rtype: RecordType, raw: str) -> RData:
 
 
 def parse_character_strings(raw: str) -> list[str]:
-    """Split TXT presentation text into its strings (RFC 1035 5.1).
-
-    Handles quoted strings with ``\\X`` and ``\\DDD`` escapes and bare words; whitespace
-    outside quotes separates strings.
-    """
-    chunks: list[str] = []
-    index, end = 0, len(raw)
-    while index < end:
-        if raw[index].isspace():
-            index += 1
-            continue
-        quoted = raw[index] == '"'
-        if quoted:
-            index += 1
-        chunk: list[str] = []
-        while index < end:
-            char = raw[index]
-            if quoted and char == '"':
-                index += 1
-                break
-            if not quoted and char.isspace():
-                break
-            if char == "\\" and index + 1 < end:
-                digits = raw[index + 1 : index + 4]
-                if len(digits) == 3 and digits.isdigit():
-                    code = int(digits)
-                    if code > 255:
-                        raise InvalidRecordError(f"TXT data {raw!r} has a bad escape \\{digits}")
-                    chunk.append(chr(code))
-                    index += 4
-                    continue
-                chunk.append(raw[index + 1])
-                index += 2
-                continue
-            chunk.append(char)
-            index += 1
-        else:
-            if quoted:
-                raise InvalidRecordError(f"TXT data {raw!r} has an unterminated string")
-        chunks.append("".join(chunk))
-    return chunks or [""]
+    """Split TXT presentation text into its strings (RFC 1035 5.1)."""
+    return split_character_strings(raw)

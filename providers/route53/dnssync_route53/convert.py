@@ -44,37 +44,11 @@ def decode_name(raw: str) -> str:
 
 
 def parse_txt(raw: str) -> Text:
-    """One Route53 TXT value: quoted strings with ``\\"``, ``\\\\`` and ``\\ddd`` escapes."""
+    """One Route53 TXT value: quoted strings with ``\\"``, ``\\\\`` and octal ``\\ddd``."""
     raw = raw.strip()
     if not raw.startswith('"'):
         return Text(decode_name(raw))
-    chunks: list[str] = []
-    index = 0
-    while index < len(raw):
-        if raw[index].isspace():
-            index += 1
-            continue
-        if raw[index] != '"':
-            raise InvalidRecordError(f"TXT value {raw!r} is not a list of quoted strings")
-        index += 1
-        chunk: list[str] = []
-        while index < len(raw) and raw[index] != '"':
-            char = raw[index]
-            if char == "\\" and index + 1 < len(raw):
-                octal = raw[index + 1 : index + 4]
-                if len(octal) == 3 and octal.isdigit():
-                    chunk.append(chr(int(octal, 8)))
-                    index += 4
-                    continue
-                index += 1
-                char = raw[index]
-            chunk.append(char)
-            index += 1
-        if index >= len(raw):
-            raise InvalidRecordError(f"TXT value {raw!r} has an unterminated string")
-        index += 1
-        chunks.append("".join(chunk))
-    return Text("".join(chunks))
+    return Text.parse(raw, escape_base=8)
 
 
 def render_txt(value: Text) -> str:
