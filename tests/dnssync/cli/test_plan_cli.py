@@ -72,6 +72,10 @@ def create(
 INMEMORY = ("--provider", "inmemory", "--zone", "example.com")
 
 
+def zonefile(zones: Path) -> tuple[str, ...]:
+    return ("--provider", "zonefile", "--zonefile-dir", str(zones), "--zone", "example.com")
+
+
 def test_kerberos_json_document_exactly(capsys: pytest.CaptureFixture[str]) -> None:
     code, document, err = plan_json(capsys, "--manifests", str(KERBEROS), *INMEMORY)
     assert code == 2
@@ -142,12 +146,7 @@ def test_json_update_and_delete_document(
         capsys,
         "--manifests",
         str(manifests),
-        "--provider",
-        "zonefile",
-        "--zonefile-dir",
-        str(zones),
-        "--zone",
-        "example.com",
+        *zonefile(zones),
     )
     assert code == 2
     assert document == {
@@ -321,12 +320,7 @@ def test_unsafe_plan_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     argv = (
         "--manifests",
         str(manifests),
-        "--provider",
-        "zonefile",
-        "--zonefile-dir",
-        str(zones),
-        "--zone",
-        "example.com",
+        *zonefile(zones),
     )
     before = (zones / "example.com.zone").read_text()
     code, _out, err = run(capsys, "plan", *argv)
@@ -359,12 +353,7 @@ def test_empty_source_while_owning_is_refused(
         "plan",
         "--manifests",
         str(empty),
-        "--provider",
-        "zonefile",
-        "--zonefile-dir",
-        str(zones),
-        "--zone",
-        "example.com",
+        *zonefile(zones),
     )
     assert code == 1
     assert "returned no records while dnssync owns 1" in err
@@ -424,12 +413,7 @@ def test_apply_without_yes_and_no_tty_refuses(
         "apply",
         "--manifests",
         str(KERBEROS),
-        "--provider",
-        "zonefile",
-        "--zonefile-dir",
-        str(zones),
-        "--zone",
-        "example.com",
+        *zonefile(zones),
     )
     assert code == 1
     assert "pass --yes" in err
@@ -450,12 +434,7 @@ def test_apply_asks_on_a_terminal(
         "apply",
         "--manifests",
         str(KERBEROS),
-        "--provider",
-        "zonefile",
-        "--zonefile-dir",
-        str(zones),
-        "--zone",
-        "example.com",
+        *zonefile(zones),
     )
     monkeypatch.setattr("sys.stdin", Tty("no\n"))
     code, _, err = run(capsys, *argv)
@@ -474,12 +453,7 @@ def test_plan_apply_plan_on_zonefile(tmp_path: Path, capsys: pytest.CaptureFixtu
     argv = (
         "--manifests",
         str(KERBEROS),
-        "--provider",
-        "zonefile",
-        "--zonefile-dir",
-        str(zones),
-        "--zone",
-        "example.com",
+        *zonefile(zones),
     )
     assert run(capsys, "plan", *argv)[0] == 2
     code, _, err = run(capsys, "apply", *argv, "--yes")
@@ -520,12 +494,7 @@ def test_apply_json_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
         "apply",
         "--manifests",
         str(KERBEROS),
-        "--provider",
-        "zonefile",
-        "--zonefile-dir",
-        str(zones),
-        "--zone",
-        "example.com",
+        *zonefile(zones),
         "--yes",
         "--output",
         "json",

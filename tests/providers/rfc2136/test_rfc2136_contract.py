@@ -16,54 +16,35 @@ from testinfra.knot import KnotServer
 pytestmark = pytest.mark.bind
 
 
-class TestBindContract(ProviderContract):
-    @pytest.fixture
-    def zone(self, bind_zones: Callable[[], DomainName]) -> DomainName:
-        return bind_zones()
-
-    @pytest.fixture
-    def provider(
-        self,
-        zone: DomainName,
-        bind_server: BindServer,
-        provider_for: Callable[..., Rfc2136Provider],
-    ) -> Iterator[Provider]:
-        provider = provider_for(bind_server, zone)
-        yield provider
-        provider.close()
+# (server fixture, zone fixture, provider options): the BIND run with a 2 KiB message
+# limit makes every apply span several UPDATE messages.
+SERVERS = {
+    "bind": ("bind_server", "bind_zones", {}),
+    "knot": ("knot_server", "knot_zones", {}),
+    "bind-small-messages": ("bind_server", "bind_zones", {"max_message_bytes": 2048}),
+}
 
 
-class TestKnotContract(ProviderContract):
+class TestRfc2136Contract(ProviderContract):
+    @pytest.fixture(params=list(SERVERS))
+    def server(self, request: pytest.FixtureRequest) -> str:
+        return str(request.param)
+
     @pytest.fixture
-    def zone(self, knot_zones: Callable[[], DomainName]) -> DomainName:
-        return knot_zones()
+    def zone(self, server: str, request: pytest.FixtureRequest) -> DomainName:
+        zones: Callable[[], DomainName] = request.getfixturevalue(SERVERS[server][1])
+        return zones()
 
     @pytest.fixture
     def provider(
         self,
+        server: str,
         zone: DomainName,
-        knot_server: KnotServer,
+        request: pytest.FixtureRequest,
         provider_for: Callable[..., Rfc2136Provider],
     ) -> Iterator[Provider]:
-        provider = provider_for(knot_server, zone)
-        yield provider
-        provider.close()
-
-
-class TestBindContractSmallMessages(ProviderContract):
-    """The same suite with a 2 KiB message limit, so every apply spans several messages."""
-
-    @pytest.fixture
-    def zone(self, bind_zones: Callable[[], DomainName]) -> DomainName:
-        return bind_zones()
-
-    @pytest.fixture
-    def provider(
-        self,
-        zone: DomainName,
-        bind_server: BindServer,
-        provider_for: Callable[..., Rfc2136Provider],
-    ) -> Iterator[Provider]:
-        provider = provider_for(bind_server, zone, max_message_bytes=2048)
+        server_fixture, _, options = SERVERS[server]
+        dns_server: BindServer | KnotServer = request.getfixturevalue(server_fixture)
+        provider = provider_for(dns_server, zone, **options)
         yield provider
         provider.close()
