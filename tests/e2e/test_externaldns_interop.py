@@ -39,6 +39,7 @@ import pytest
 from testinfra import bind as bind_mod
 from testinfra.bind import BindServer, DnsServer
 from testinfra.external_dns import ExternalDns, binary_available, ensure_binary
+from testinfra.gates import require_k8s
 from testinfra.k8s import KubeCluster, binaries_available
 
 pytestmark = [pytest.mark.k8s, pytest.mark.bind, pytest.mark.slow]
@@ -51,22 +52,18 @@ REPO = Path(__file__).resolve().parents[2]
 Zone = dict[tuple[str, str], tuple[int, frozenset[str]]]
 
 
-def _require(ok: bool, reason: str) -> None:
-    if ok:
-        return
-    if os.environ.get("DNSSYNC_REQUIRE_K8S", "") not in ("", "0"):
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
 # --------------------------------------------------------------------------- fixtures
 
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[KubeCluster]:
-    _require(binaries_available(), "kube-apiserver/etcd not built and no Go (tools/k8s/build.sh)")
-    _require(binary_available(), "external-dns not built and no Go (tools/external-dns/build.sh)")
-    _require(bind_mod.available(), "BIND9 (/usr/sbin/named) is not installed")
+    require_k8s(
+        binaries_available(), "kube-apiserver/etcd not built and no Go (tools/k8s/build.sh)"
+    )
+    require_k8s(
+        binary_available(), "external-dns not built and no Go (tools/external-dns/build.sh)"
+    )
+    require_k8s(bind_mod.available(), "BIND9 (/usr/sbin/named) is not installed")
     ensure_binary()  # build (once, cached) before the cluster starts its clock
     with KubeCluster(crds=()) as kube:
         yield kube

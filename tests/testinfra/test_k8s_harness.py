@@ -7,7 +7,6 @@ skip into a failure.
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from testinfra.gates import require_k8s
 from testinfra.k8s import KubeApiError, KubeCluster, binaries_available
 
 kubernetes = pytest.importorskip("kubernetes")
@@ -27,12 +27,7 @@ GW_GROUP = "gateway.networking.k8s.io"
 
 
 def _require_binaries() -> None:
-    if binaries_available():
-        return
-    reason = "kube-apiserver/etcd not built and no Go toolchain (see tools/k8s/build.sh)"
-    if os.environ.get("DNSSYNC_REQUIRE_K8S", "") not in ("", "0"):
-        pytest.fail(reason)
-    pytest.skip(reason)
+    require_k8s(binaries_available())
 
 
 @pytest.fixture(scope="module")

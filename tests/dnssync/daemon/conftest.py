@@ -8,7 +8,6 @@ again) and a real BIND9 per test. Missing kube binaries skip unless DNSSYNC_REQU
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,22 +18,15 @@ from dnssync.sources.kube.api import KubeApi
 from dnssync.sources.kube.client import ClientSettings, connect
 from testinfra import bind
 from testinfra.bind import BindServer
+from testinfra.gates import require_dns, require_k8s
 from testinfra.k8s import KubeCluster, binaries_available
 
 ZONE = "example.com"
 
 
-def _set(env: str) -> bool:
-    return os.environ.get(env, "") not in ("", "0")
-
-
 @pytest.fixture(scope="session")
 def kube_cluster() -> Iterator[KubeCluster]:
-    if not binaries_available():
-        reason = "kube-apiserver/etcd not built and no Go toolchain (see tools/k8s/build.sh)"
-        if _set("DNSSYNC_REQUIRE_K8S"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+    require_k8s(binaries_available())
     with KubeCluster() as cluster:
         yield cluster
 
@@ -62,11 +54,9 @@ def api(kube: KubeCluster) -> Iterator[KubeApi]:
 @pytest.fixture
 def bind_server() -> Iterator[BindServer]:
     """A fresh BIND9 serving example.com for one test."""
-    if not bind.available():
-        reason = "BIND9 (/usr/sbin/named) is not installed (apt-get install -y bind9)"
-        if _set("DNSSYNC_ALLOW_SKIP_DNS"):
-            pytest.skip(reason)
-        pytest.fail(reason)
+    require_dns(
+        bind.available(), "BIND9 (/usr/sbin/named) is not installed (apt-get install -y bind9)"
+    )
     with BindServer([ZONE]) as server:
         yield server
 

@@ -12,7 +12,6 @@ fail with the install command, so CI never skips them silently;
 from __future__ import annotations
 
 import dataclasses
-import os
 from collections.abc import Callable, Iterator, Sequence
 
 import pytest
@@ -22,6 +21,7 @@ from dnssync_rfc2136.provider import Rfc2136Provider
 from dnssync.model.names import DomainName
 from testinfra import bind, knot
 from testinfra.bind import BindServer, DnsServer
+from testinfra.gates import require_dns
 from testinfra.knot import KnotServer
 
 POOL = 128
@@ -29,12 +29,7 @@ INSTALL = "apt-get install -y bind9 bind9-utils bind9-dnsutils knot knot-dnsutil
 
 
 def require(binary_ok: bool, what: str) -> None:
-    if binary_ok:
-        return
-    reason = f"{what} is not installed ({INSTALL})"
-    if os.environ.get("DNSSYNC_ALLOW_SKIP_DNS", "") not in ("", "0"):
-        pytest.skip(reason)
-    pytest.fail(reason)
+    require_dns(binary_ok, f"{what} is not installed ({INSTALL})")
 
 
 def pool_zones(prefix: str) -> list[str]:

@@ -6,7 +6,6 @@ Without them the tests skip, unless DNSSYNC_REQUIRE_K8S=1 (CI), which makes it a
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,16 +14,12 @@ from kube_testkit import Objects
 
 from dnssync.sources.kube.api import KubeApi
 from dnssync.sources.kube.client import ClientSettings, connect
+from testinfra.gates import require_k8s
 from testinfra.k8s import KubeCluster, binaries_available
 
 
 def require_binaries() -> None:
-    if binaries_available():
-        return
-    reason = "kube-apiserver/etcd not built and no Go toolchain (see tools/k8s/build.sh)"
-    if os.environ.get("DNSSYNC_REQUIRE_K8S", "") not in ("", "0"):
-        pytest.fail(reason)
-    pytest.skip(reason)
+    require_k8s(binaries_available())
 
 
 @pytest.fixture(scope="session")
