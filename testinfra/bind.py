@@ -17,7 +17,7 @@ Library use::
 By hand: ``python -m testinfra.bind [ZONE ...]`` starts a server and prints the flags to
 use, until Ctrl-C.
 
-Details that matter (see ../shared/reference/testinfra-dns.md section 1):
+Details that matter:
 
 * named binds with SO_REUSEPORT, so a second named on a busy port starts fine and the
   kernel splits queries between them. :func:`free_port` binds UDP and TCP on v4 and v6

@@ -24,8 +24,8 @@ a thread, and behaves like the real service where the tests depend on it:
   ``authorized_user`` can point their ``token_uri`` here; with ``access_token`` set, API
   calls without ``Authorization: Bearer <access_token>`` get 401.
 
-The status codes and reasons follow Google's documentation and public error reports (see
-shared/reference/testinfra-dns.md section 4); message wording is approximate, so clients
+The status codes and reasons follow Google's documentation and public error reports;
+message wording is approximate, so clients
 must branch on status and reason only.
 
 Use::

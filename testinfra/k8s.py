@@ -38,7 +38,7 @@ Environment:
 * ``DNSSYNC_K8S_BIN_DIR``: use these binaries, never build.
 * ``DNSSYNC_CACHE``: cache root for ``tools/k8s/build.sh``.
 * ``DNSSYNC_GATEWAY_CRDS``: root holding ``<version>/<channel>/*.yaml`` Gateway API
-  CRDs (default ``/work/shared/crds/gateway-api``).
+  CRDs (default: the copies vendored in ``testinfra/crds/gateway-api``).
 * ``DNSSYNC_K8S_KEEP_WORKDIR=1``: keep the temp dir (logs, etcd data) after stop.
 """
 
@@ -75,9 +75,12 @@ if TYPE_CHECKING:
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BUILD_SCRIPT = REPO_ROOT / "tools" / "k8s" / "build.sh"
-GATEWAY_CRDS_ROOT = Path(os.environ.get("DNSSYNC_GATEWAY_CRDS", "/work/shared/crds/gateway-api"))
+CRDS_ROOT = Path(__file__).resolve().parent / "crds"
+GATEWAY_CRDS_ROOT = Path(os.environ.get("DNSSYNC_GATEWAY_CRDS") or CRDS_ROOT / "gateway-api")
 GATEWAY_CRDS_STANDARD = GATEWAY_CRDS_ROOT / "v1.6.1" / "standard"
 GATEWAY_CRDS_V141_EXPERIMENTAL = GATEWAY_CRDS_ROOT / "v1.4.1" / "experimental"
+GATEWAY_CRDS_EXPERIMENTAL = GATEWAY_CRDS_ROOT / "v1.6.1" / "experimental"
+TRAEFIK_CRDS = CRDS_ROOT / "traefik" / "v3.7"
 
 SERVICE_CLUSTER_IP_RANGE = "10.96.0.0/16"
 SERVICE_ACCOUNT_ISSUER = "https://kubernetes.default.svc.cluster.local"

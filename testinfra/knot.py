@@ -8,7 +8,7 @@ UPDATE and AXFR, readiness by marker, bounded waits, always stopped)::
     with KnotServer(zones=("example.test",)) as knot:
         knot.provider_options()
 
-Knot details (../shared/reference/testinfra-dns.md section 2):
+Knot details:
 
 * knotd does not create ``database.storage``; without it every UPDATE gets SERVFAIL
   ("DDNS, processing failed (not exists)"), so the directory is made here.

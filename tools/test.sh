@@ -6,7 +6,6 @@ cd "$(dirname "$0")/.."
 tools/setup.sh
 # Tests that need the real servers fail instead of skipping when a part is missing.
 export DNSSYNC_REQUIRE_K8S=1 DNSSYNC_REQUIRE_SERVERS=1
-export DNSSYNC_GATEWAY_CRDS="${DNSSYNC_GATEWAY_CRDS:-$(cd .. && pwd)/shared/crds/gateway-api}"
 echo "== ruff" >&2
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .

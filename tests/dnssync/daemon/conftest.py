@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from daemon_testkit import Cluster
 
 from dnssync.sources.kube.api import KubeApi
 from dnssync.sources.kube.client import ClientSettings, connect
@@ -20,6 +19,7 @@ from testinfra import bind
 from testinfra.bind import BindServer
 from testinfra.gates import require_dns, require_k8s
 from testinfra.k8s import KubeCluster, binaries_available
+from tests.dnssync.daemon.daemon_testkit import Cluster
 
 ZONE = "example.com"
 

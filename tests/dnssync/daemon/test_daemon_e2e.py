@@ -19,7 +19,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from daemon_testkit import (
+
+from testinfra.bind import BindServer
+from testinfra.k8s import KubeCluster
+from tests.dnssync.daemon.daemon_testkit import (
     Cluster,
     Daemon,
     answers,
@@ -28,9 +31,6 @@ from daemon_testkit import (
     write_foreign,
     zone_dump,
 )
-
-from testinfra.bind import BindServer
-from testinfra.k8s import KubeCluster
 
 pytestmark = [pytest.mark.k8s, pytest.mark.bind, pytest.mark.slow]
 

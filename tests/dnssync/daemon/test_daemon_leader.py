@@ -10,13 +10,13 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from daemon_testkit import Cluster, Sampler, unique, wait_for
 
 from dnssync.daemon.leader import LeaderElector, LeaseSettings
 from dnssync.sources.kube.api import KubeApi
 from dnssync.sources.kube.client import ClientSettings, connect
 from dnssync.sources.kube.errors import KubeApiError
 from testinfra.k8s import KubeCluster
+from tests.dnssync.daemon.daemon_testkit import Cluster, Sampler, unique, wait_for
 
 pytestmark = pytest.mark.k8s
 

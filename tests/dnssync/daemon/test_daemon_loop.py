@@ -8,10 +8,10 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from daemon_testkit import wait_for
 
 from dnssync.daemon.loop import ReconcileLoop
 from dnssync.daemon.reconciler import Outcome
+from tests.dnssync.daemon.daemon_testkit import wait_for
 
 
 class FakeReconciler:

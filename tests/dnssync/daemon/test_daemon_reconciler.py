@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pytest
-from daemon_testkit import FakeSource, service
 
 from dnssync.daemon.metrics import Metrics
 from dnssync.daemon.reconciler import Reconciler
@@ -25,6 +24,7 @@ from dnssync.providers.base import ApplyResult
 from dnssync.providers.inmemory import InMemoryProvider
 from dnssync.rules.desired import RuleSettings
 from dnssync.testing.builders import create, delete, ownership_txt, rrset, update
+from tests.dnssync.daemon.daemon_testkit import FakeSource, service
 
 COM = DomainName.parse("example.com")
 ORG = DomainName.parse("example.org")

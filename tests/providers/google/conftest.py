@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from gcdns_helpers import PROJECT, ZONE, ZONE_ID, make_provider
 
 from testinfra.gcdns_fake import FakeCloudDns
+from tests.providers.google.gcdns_helpers import PROJECT, ZONE, ZONE_ID, make_provider
 
 
 @pytest.fixture

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from gcdns_helpers import ZONE, ZONE_ID, make_provider
 
 from dnssync.model.names import DomainName
 from dnssync.providers.base import Provider
 from dnssync.testing.contract import ProviderContract
 from testinfra.gcdns_fake import FakeCloudDns
+from tests.providers.google.gcdns_helpers import ZONE, ZONE_ID, make_provider
 
 
 class TestGoogleContract(ProviderContract):

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from dnssync_google.provider import GoogleCloudDnsProvider
 from dnssync_google.settings import GoogleSettings
-from gcdns_helpers import PROJECT, ZONE, ZONE_ID, make_provider
 
 from dnssync.errors import ConfigError, ProviderError
 from dnssync.model.names import DomainName
@@ -19,6 +18,7 @@ from dnssync.model.records import RecordType
 from dnssync.providers import registry
 from dnssync.testing.builders import create, delete, ownership_txt, rrset, update
 from testinfra.gcdns_fake import FakeCloudDns
+from tests.providers.google.gcdns_helpers import PROJECT, ZONE, ZONE_ID, make_provider
 
 Z = DomainName.parse(ZONE)
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from r53_helpers import make_provider
 
 from dnssync.model.names import DomainName
 from dnssync.providers.base import Provider
 from dnssync.testing.contract import ProviderContract
 from testinfra.moto_server import MotoRoute53
+from tests.providers.route53.r53_helpers import make_provider
 
 
 class TestRoute53Contract(ProviderContract):

@@ -6,7 +6,6 @@ import pytest
 from dnssync_route53.batching import lower_bound
 from dnssync_route53.options import Settings, TagFilter
 from dnssync_route53.provider import Route53Provider
-from r53_helpers import make_provider
 
 from dnssync.errors import ProviderError
 from dnssync.model.changes import ChangeGroup
@@ -15,6 +14,7 @@ from dnssync.model.records import Alias, RecordType, RRset, Text
 from dnssync.providers.registry import load
 from dnssync.testing.builders import create, delete, ownership_txt, rrset, update
 from testinfra.moto_server import MotoRoute53
+from tests.providers.route53.r53_helpers import make_provider
 
 ZONE = DomainName.parse("example.com")
 

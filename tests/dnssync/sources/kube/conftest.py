@@ -10,16 +10,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from kube_testkit import Objects
 
 from dnssync.sources.kube.api import KubeApi
 from dnssync.sources.kube.client import ClientSettings, connect
-from testinfra.gates import require_k8s
-from testinfra.k8s import KubeCluster, binaries_available
-
-
-def require_binaries() -> None:
-    require_k8s(binaries_available())
+from testinfra.k8s import KubeCluster
+from tests.dnssync.sources.kube.kube_testkit import Objects, require_binaries
 
 
 @pytest.fixture(scope="session")

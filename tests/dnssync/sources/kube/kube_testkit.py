@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from dnssync.cli.main import main
-from testinfra.k8s import KubeApiError, KubeCluster
+from testinfra.gates import require_k8s
+from testinfra.k8s import KubeApiError, KubeCluster, binaries_available
 
 GW = "gateway.networking.k8s.io"
 MERGE = "application/merge-patch+json"
@@ -268,3 +269,8 @@ def eventually(check: Callable[[], bool], timeout: float = 30.0, interval: float
         if time.monotonic() > deadline:
             raise AssertionError(f"not true within {timeout}s: {check}")
         time.sleep(interval)
+
+
+def require_binaries() -> None:
+    """Skip (fail in CI) when the kube-apiserver and etcd binaries are missing."""
+    require_k8s(binaries_available())

@@ -6,8 +6,6 @@ import logging
 from collections.abc import Iterator
 
 import pytest
-from conftest import require_binaries
-from kube_testkit import GW, Objects, eventually, plan_json, records
 
 from dnssync.sources.filters import ObjectFilter
 from dnssync.sources.kube import ClusterSource, WatchSettings
@@ -17,6 +15,14 @@ from dnssync.sources.kube.discovery import discover_gateway_api
 from dnssync.sources.kube.snapshot import read_once
 from dnssync.sources.objects import RouteObject, ServiceObject
 from testinfra.k8s import GATEWAY_CRDS_STANDARD, GATEWAY_CRDS_V141_EXPERIMENTAL, KubeCluster
+from tests.dnssync.sources.kube.kube_testkit import (
+    GW,
+    Objects,
+    eventually,
+    plan_json,
+    records,
+    require_binaries,
+)
 
 pytestmark = pytest.mark.k8s
 

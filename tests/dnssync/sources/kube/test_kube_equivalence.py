@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 import yaml
-from kube_testkit import GW, Objects, plan_json
 
 from testinfra.k8s import KubeCluster
+from tests.dnssync.sources.kube.kube_testkit import GW, Objects, plan_json
 
 pytestmark = pytest.mark.k8s
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from kube_testkit import Objects
 
 from dnssync.model.diagnostics import Diagnostic, for_object
 from dnssync.model.refs import ObjectRef
@@ -14,6 +13,7 @@ from dnssync.sources.filters import ObjectFilter
 from dnssync.sources.kube import ClusterSource, EventRecorder, WatchSettings
 from dnssync.sources.kube.api import KubeApi
 from dnssync.sources.kube.events import EventPolicy
+from tests.dnssync.sources.kube.kube_testkit import Objects
 
 pytestmark = pytest.mark.k8s
 

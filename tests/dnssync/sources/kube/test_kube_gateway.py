@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from kube_testkit import Objects, eventually, plan_json, records
 
 from dnssync.model.refs import ObjectRef
 from dnssync.sources.filters import ObjectFilter
 from dnssync.sources.kube import ClusterSource, ObjectChange, WatchSettings
 from dnssync.sources.kube.api import KubeApi
 from dnssync.sources.objects import RouteObject
+from tests.dnssync.sources.kube.kube_testkit import Objects, eventually, plan_json, records
 
 pytestmark = pytest.mark.k8s
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from kube_testkit import Objects, plan_json, run_cli, unique
 
 from dnssync.model.diagnostics import Severity
 from dnssync.sources.filters import ObjectFilter
 from dnssync.sources.kube import ClusterSource, WatchSettings
 from dnssync.sources.kube.client import ClientSettings, connect
 from dnssync.sources.objects import GatewayObject, ServiceObject
+from tests.dnssync.sources.kube.kube_testkit import Objects, plan_json, run_cli, unique
 
 pytestmark = pytest.mark.k8s
 

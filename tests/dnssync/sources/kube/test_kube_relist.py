@@ -9,8 +9,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import require_binaries
-from kube_testkit import Objects, eventually
 
 from dnssync.sources.filters import ObjectFilter
 from dnssync.sources.kube import ClusterSource, ObjectChange, WatchSettings
@@ -19,6 +17,7 @@ from dnssync.sources.kube.backoff import BackoffPolicy
 from dnssync.sources.kube.client import ClientSettings, connect
 from dnssync.sources.objects import ServiceObject
 from testinfra.k8s import KubeCluster
+from tests.dnssync.sources.kube.kube_testkit import Objects, eventually, require_binaries
 
 pytestmark = pytest.mark.k8s
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from kube_testkit import Objects, plan_json, records, run_cli
+
+from tests.dnssync.sources.kube.kube_testkit import Objects, plan_json, records, run_cli
 
 pytestmark = pytest.mark.k8s
 

@@ -7,7 +7,6 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from kube_testkit import Objects, eventually
 
 from dnssync.model.refs import ObjectRef
 from dnssync.sources.filters import ObjectFilter, parse_selector
@@ -16,6 +15,7 @@ from dnssync.sources.kube.api import KubeApi
 from dnssync.sources.kube.backoff import BackoffPolicy
 from dnssync.sources.objects import ServiceObject
 from testinfra.k8s import KubeCluster
+from tests.dnssync.sources.kube.kube_testkit import Objects, eventually
 
 pytestmark = pytest.mark.k8s
 
