@@ -7,10 +7,18 @@ Content, quotes included in presentation form::
 Name: the record's first label gets ``<type>-`` in front, optionally with a prefix or
 suffix that may contain ``%{record_type}`` (then no ``<type>-`` is added). The pre-v0.12
 form, a TXT at the record's own name, is read as ownership too.
+
+Content is read exactly (docs/ownership.md): one ``heritage``, one owner, at most one
+resource, no padding, no empty or duplicate keys. Anything else that claims the
+ExternalDNS heritage is :class:`Untrusted`: never ours, and never anyone's, so never
+deleted as an orphan either.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -19,18 +27,38 @@ from dnssync.model.names import DomainName
 from dnssync.model.records import MANAGED_TYPES, RecordType, Text
 
 HERITAGE = "external-dns"
+LABEL_PREFIX = HERITAGE + "/"
+OWNER_KEY = LABEL_PREFIX + "owner"
+RESOURCE_KEY = LABEL_PREFIX + "resource"
 TYPE_PLACEHOLDER = "%{record_type}"
 DEFAULT_OWNER_ID = "default"
+
+# What a value written into the content may hold: printable ASCII without the separators
+# of the format (",", "="), quotes, backslashes or spaces. ExternalDNS escapes nothing, so
+# anything else would be read back differently (or as another key) by either side.
+_FORBIDDEN = ',="\\'
+_CARRIABLE = frozenset(chr(c) for c in range(0x21, 0x7F)) - frozenset(_FORBIDDEN)
 
 
 @dataclass(frozen=True, slots=True)
 class Ownership:
-    """What an ownership TXT says."""
+    """What an ownership TXT says (read exactly: see :func:`read_ownership`)."""
 
     owner: str
     resource: str | None = None
     # Labels we do not interpret (kept so we never rewrite them away).
     extra: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Untrusted:
+    """A TXT that claims the ExternalDNS heritage but cannot be read unambiguously.
+
+    The planner treats it as data nobody owns: the record it would own is never changed,
+    creating over it is refused, and it is never deleted as an orphan.
+    """
+
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,9 +68,11 @@ class TxtRegistry:
     suffix: str = ""
 
     def __post_init__(self) -> None:
-        if not self.owner_id or any(c in self.owner_id for c in ',="\\ '):
+        problem = value_problem(self.owner_id)
+        if problem is not None:
             raise ConfigError(
-                f'--owner-id {self.owner_id!r} must be non-empty without , = " \\ or spaces'
+                f"--owner-id (--txt-owner-id) {self.owner_id!a}: {problem}; "
+                "it is written into every ownership TXT record"
             )
         if self.prefix and self.suffix:
             raise ConfigError("--txt-prefix and --txt-suffix cannot be used together")
@@ -100,10 +130,8 @@ class TxtRegistry:
         return found
 
     def content(self, resource: str) -> Text:
-        return Text(
-            f"heritage={HERITAGE},external-dns/owner={self.owner_id},"
-            f"external-dns/resource={resource}"
-        )
+        """Our ownership TXT content; OwnershipError for a resource it cannot carry."""
+        return _content(self.owner_id, resource)
 
 
 def _strip_affixes(text: str, prefix: str, suffix: str) -> str | None:
@@ -128,19 +156,122 @@ def _cached_txt_name(
 
 
 @lru_cache(maxsize=65536)
-def parse_ownership(text: str) -> Ownership | None:
-    """Ownership from TXT content; None for ordinary TXT data (wrong or no heritage)."""
-    body = text.strip().strip('"')
+def _content(owner_id: str, resource: str) -> Text:
+    problem = resource_problem(resource)
+    if problem is not None:
+        raise OwnershipError(f"resource {resource!a} cannot be recorded: {problem}")
+    return Text(f"heritage={HERITAGE},{OWNER_KEY}={owner_id},{RESOURCE_KEY}={resource}")
+
+
+def value_problem(value: str, also_forbidden: str = "") -> str | None:
+    """Why value cannot be written into ownership content unambiguously, or None."""
+    if not value:
+        return "it is empty"
+    bad = sorted({c for c in value if c not in _CARRIABLE or c in also_forbidden})
+    if not bad:
+        return None
+    shown = ", ".join(_show(c) for c in bad[:8]) + (", ..." if len(bad) > 8 else "")
+    return (
+        f"it contains {shown}; only printable ASCII without spaces, "
+        f'quotes, backslashes, "," or "="{_also(also_forbidden)} can be carried'
+    )
+
+
+def resource_problem(resource: str) -> str | None:
+    """Why ``kind/namespace/name`` cannot be recorded in ownership content, or None."""
+    parts = resource.split("/")
+    if len(parts) != 3 or not all(parts):
+        return "it is not kind/namespace/name"
+    return value_problem(resource)
+
+
+def _also(chars: str) -> str:
+    return "".join(f" or {_show(c)}" for c in chars)
+
+
+def _show(char: str) -> str:
+    return "a space" if char == " " else ascii(char)
+
+
+@lru_cache(maxsize=65536)
+def read_ownership(text: str) -> Ownership | Untrusted | None:
+    """What TXT content says about ownership.
+
+    None: ordinary TXT data (no ExternalDNS labels, or another heritage). Ownership: the
+    content parses exactly. Untrusted: it claims the ExternalDNS heritage (or has its
+    labels) but is not what ExternalDNS writes: a duplicate, padded, empty or unknown key,
+    a token that is not ``key=value``, stray quotes or control characters, no owner; or it
+    looks like ExternalDNS's encrypted form, which dnssync does not read.
+    """
+    body = text
+    # Presentation quotes kept in the data (some APIs hand them back): one pair only.
+    if len(body) >= 2 and body[0] == '"' and body[-1] == '"':
+        body = body[1:-1]
+    tokens = [token.partition("=") for token in body.split(",")]
+    if not any(_claims(key, value) for key, _, value in tokens):
+        if _looks_encrypted(body):
+            return Untrusted(
+                "it looks like an ExternalDNS encrypted ownership record "
+                "(--txt-encrypt-enabled), which dnssync does not read"
+            )
+        return None
     labels: dict[str, str] = {}
-    for part in body.split(","):
-        key, sep, value = part.partition("=")
+    for key, sep, value in tokens:
+        shown = ascii(key + sep + value)
         if not sep:
-            return None
-        labels[key.strip()] = value.strip()
-    if labels.pop("heritage", None) != HERITAGE:
-        return None
-    owner = labels.pop("external-dns/owner", None)
-    if owner is None:
-        return None
-    resource = labels.pop("external-dns/resource", None)
+            return Untrusted(f"{shown} is not key=value")
+        if "=" in value:
+            return Untrusted(f"{shown} has more than one '='")
+        if not key or key == LABEL_PREFIX:
+            return Untrusted(f"{shown} has an empty key")
+        if key != key.strip() or value != value.strip():
+            return Untrusted(f"{shown} is padded with spaces")
+        if any(not c.isprintable() or c == '"' for c in key + value):
+            return Untrusted(f"{shown} holds quotes or control characters")
+        if key != "heritage" and not key.startswith(LABEL_PREFIX):
+            return Untrusted(f"{shown} is not an {LABEL_PREFIX} label")
+        if key in labels:
+            return Untrusted(f"key {key!a} appears more than once")
+        labels[key] = value
+    heritage = labels.pop("heritage", None)
+    if heritage is None:
+        return Untrusted("it has ExternalDNS labels but no heritage=external-dns")
+    if heritage != HERITAGE:
+        return None  # another tool's heritage: ordinary data, as in ExternalDNS
+    owner = labels.pop(OWNER_KEY, None)
+    if not owner:
+        return Untrusted("it names no owner")
+    resource = labels.pop(RESOURCE_KEY, None)
+    if resource == "":
+        return Untrusted("its resource is empty")
     return Ownership(owner, resource, tuple(sorted(labels.items())))
+
+
+def parse_ownership(text: str) -> Ownership | None:
+    """Ownership from TXT content when it parses exactly; None for anything else."""
+    found = read_ownership(text)
+    return found if isinstance(found, Ownership) else None
+
+
+def _claims(key: str, value: str) -> bool:
+    """A token only the ExternalDNS format writes (spaces and quotes forgiven)."""
+    bare = key.strip().strip('"').strip()
+    if bare == "heritage":
+        return value.strip().strip('"').strip() == HERITAGE
+    return bare.startswith(LABEL_PREFIX)
+
+
+# ExternalDNS's encrypted content: base64 (standard alphabet) of a 12-octet nonce, the
+# AES-GCM ciphertext of the gzip-compressed labels and a 16-octet tag. 64 characters
+# (48 octets) at least: shorter tokens (ACME, site verification) are never taken for it.
+_BASE64 = re.compile(r"[A-Za-z0-9+/]{62,}[A-Za-z0-9+/=]{2}")
+
+
+def _looks_encrypted(body: str) -> bool:
+    if len(body) % 4 or not _BASE64.fullmatch(body):
+        return False
+    try:
+        base64.b64decode(body, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return True

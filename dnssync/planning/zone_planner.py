@@ -3,6 +3,8 @@
 Rules (design section 4): a record is ours only if its ownership TXT names our owner id;
 records without one, or with another owner, are never changed or deleted, and creating
 over them is refused and reported. A record and its TXT always travel in one group.
+An ownership TXT that does not parse exactly (``Untrusted``, docs/ownership.md) counts as
+data nobody owns: never ours, never an orphan, and it blocks creates at its name.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dnssync.model.changes import Action, Change, ChangeGroup, ZonePlan
 from dnssync.model.diagnostics import Diagnostic, for_object
 from dnssync.model.names import DomainName
 from dnssync.model.records import MANAGED_TYPES, RData, RecordKey, RecordType, RRset, Text
-from dnssync.ownership.txt import Ownership, TxtRegistry, parse_ownership
+from dnssync.ownership.txt import Ownership, TxtRegistry, Untrusted, parse_ownership, read_ownership
 from dnssync.rules.merge import DesiredRecord
 
 # Ownership TXT records get a fixed TTL so a record's TTL change never churns its TXT.
@@ -38,6 +40,8 @@ class ZoneState:
     registry: TxtRegistry
     rrsets: dict[RecordKey, RRset] = field(default_factory=dict)
     ownership_txts: dict[DomainName, tuple[Ownership, RRset]] = field(default_factory=dict)
+    # TXT RRsets with a value that claims the ExternalDNS heritage but cannot be trusted.
+    untrusted_txts: dict[DomainName, Untrusted] = field(default_factory=dict)
     types_at: dict[DomainName, set[RecordType]] = field(default_factory=lambda: defaultdict(set))
 
     @classmethod
@@ -47,12 +51,14 @@ class ZoneState:
             state.rrsets[rrset.key] = rrset
             state.types_at[rrset.name].add(rrset.rtype)
             if rrset.rtype is RecordType.TXT:
-                claims = [
-                    parsed
-                    for value in rrset.values
-                    if isinstance(value, Text) and (parsed := parse_ownership(value.text))
-                ]
-                if claims:
+                claims: list[Ownership] = []
+                for value in rrset.values:
+                    found = read_ownership(value.text) if isinstance(value, Text) else None
+                    if isinstance(found, Untrusted):
+                        state.untrusted_txts.setdefault(rrset.name, found)
+                    elif found is not None:
+                        claims.append(found)
+                if claims and rrset.name not in state.untrusted_txts:
                     # Claimed by several owners: contested, so not ours.
                     theirs = [c for c in claims if c.owner != registry.owner_id]
                     state.ownership_txts[rrset.name] = ((theirs or claims)[0], rrset)
@@ -71,6 +77,18 @@ class ZoneState:
         if key.rtype is not RecordType.AAAA and self.is_legacy_txt(key.name):
             found, txt = self.ownership_txts[key.name]
             return ExistingOwnership(found, txt, legacy=True)
+        return None
+
+    def distrusted(self, key: RecordKey) -> str | None:
+        """Why the ownership TXT that would own key cannot be trusted, or None."""
+        try:
+            names = [self.registry.txt_name(key.name, key.rtype, self.zone), key.name]
+        except OwnershipError:
+            names = [key.name]
+        for name in names:
+            found = self.untrusted_txts.get(name)
+            if found is not None:
+                return f"its ownership TXT {name.fqdn} cannot be trusted: {found.reason}"
         return None
 
     def is_legacy_txt(self, name: DomainName) -> bool:
@@ -152,6 +170,7 @@ def plan_zone(
         if want is not None:
             try:
                 txt_name = registry.txt_name(key.name, key.rtype, zone)
+                registry.content(str(want.owner))  # a resource it cannot carry is refused
             except OwnershipError as exc:
                 refuse(want, str(exc), "OwnershipNameInvalid")
                 continue
@@ -183,6 +202,9 @@ def plan_zone(
             else:
                 message = f"{key} exists and "
             who = f"is owned by {found.ownership.owner!r}" if found else "is not owned by dnssync"
+            distrust = state.distrusted(key) if found is None else None
+            if distrust is not None:
+                who = f"is not owned by dnssync ({distrust})"
             refuse(want, message + who + "; it is left unchanged", "NotOwned")
         elif want is not None and have is not None:
             group = []
@@ -275,6 +297,12 @@ def _create_blocker(
     txt = state.rrsets.get(RecordKey(txt_name, RecordType.TXT))
     if txt is not None:
         found = state.ownership_txts.get(txt_name)
+        distrust = state.untrusted_txts.get(txt_name)
+        if distrust is not None:
+            return (
+                f"cannot create {key}: its ownership TXT {txt_name.fqdn} cannot be trusted: "
+                f"{distrust.reason}"
+            )
         if found is None:
             return f"cannot create {key}: its ownership name {txt_name.fqdn} holds other TXT data"
         if found[0].owner != state.registry.owner_id:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from dnssync.model.diagnostics import for_object
+from dnssync.model.diagnostics import Diagnostic, for_object
+from dnssync.model.refs import ObjectRef
+from dnssync.ownership.txt import value_problem
 from dnssync.rules.claims import AddressClaim, SrvClaim
 from dnssync.rules.gateways import gateway_claims, route_attachments, route_claims
 from dnssync.rules.merge import MergeResult, merge
@@ -61,6 +63,11 @@ def desired_records(objects: Iterable[SourceObject], settings: RuleSettings) -> 
         obj_settings = parsed[index]
         if not _ours(obj_settings, settings):
             continue
+        unrecordable = _unrecordable(obj.ref)
+        if unrecordable is not None:
+            claims.diagnostics.append(unrecordable)
+            keep.add(str(obj.ref))
+            continue
         unusable = bool(obj_settings.invalid)
         if isinstance(obj, ServiceObject):
             found = service_claims(obj, obj_settings, ttl)
@@ -89,6 +96,25 @@ def desired_records(objects: Iterable[SourceObject], settings: RuleSettings) -> 
     result.diagnostics[:0] = claims.diagnostics
     result.keep = keep
     return result
+
+
+def _unrecordable(ref: ObjectRef) -> Diagnostic | None:
+    """A namespace or name the ownership TXT cannot carry (docs/ownership.md).
+
+    The API server never accepts one, but a manifest can hold anything: a name such as
+    ``x,external-dns/owner=other`` would inject a key into the ownership record.
+    """
+    for field_path, value in (("metadata.namespace", ref.namespace), ("metadata.name", ref.name)):
+        problem = value_problem(value, "/")
+        if problem is not None:
+            return for_object(
+                ref,
+                field_path,
+                f"{value!a} cannot be recorded in an ownership TXT record ({problem}); "
+                "the object is not published",
+                reason="UnrecordableName",
+            )
+    return None
 
 
 def _ours(obj_settings: ObjectSettings, settings: RuleSettings) -> bool:
