@@ -69,12 +69,21 @@ class IPv6:
 
     rtype: ClassVar[RecordType] = RecordType.AAAA
 
+    def __post_init__(self) -> None:
+        # A zone (scope) id (fe80::1%eth0) only means something on one host; no AAAA
+        # record can hold it, and providers fail on it.
+        if self.address.scope_id is not None:
+            raise InvalidRecordError(
+                f"{self.address} has an IPv6 zone id, which an AAAA record cannot carry"
+            )
+
     @classmethod
     def parse(cls, raw: str) -> IPv6:
         try:
-            return cls(ipaddress.IPv6Address(raw.strip()))
+            address = ipaddress.IPv6Address(raw.strip())
         except ValueError:
             raise InvalidRecordError(f"{raw!r} is not an IPv6 address") from None
+        return cls(address)
 
     def to_text(self) -> str:
         return self.address.compressed

@@ -4,7 +4,9 @@
 - Address records: objects with the same (port, protocol) set are replicas and their
   addresses are merged; different sets with different addresses are a protocol split done
   wrong and the name is not written.
-- A CNAME never shares a name with anything else.
+- A CNAME never shares a name with anything else, and never points at its own name.
+- An SRV never targets a name we publish as a CNAME (RFC 2782: the target must not be an
+  alias).
 """
 
 from __future__ import annotations
@@ -105,6 +107,16 @@ def _merge_addresses(
             )
             return
         target = next(iter(cnames))
+        if target == name:
+            _refuse(
+                name,
+                claims,
+                f"{name.fqdn} would be a CNAME to itself ({refs}): the target must be "
+                "another name, such as the load balancer's",
+                "CnameToItself",
+                result,
+            )
+            return
         ttl = min(c.ttl for c in claims)
         rrset = RRset.of(name, RecordType.CNAME, ttl, [CanonicalName(target)])
         result.records[rrset.key] = DesiredRecord(rrset, _contributions(claims))
@@ -148,6 +160,18 @@ def _merge_srv(name: DomainName, claims: list[SrvClaim], result: MergeResult) ->
         return
     kept: list[SrvClaim] = []
     for claim in claims:
+        target = claim.data.target
+        if RecordKey(target, RecordType.CNAME) in result.records:
+            result.diagnostics.append(
+                for_object(
+                    claim.ref,
+                    claim.field,
+                    f"SRV {name.fqdn} is not written: its target {target.fqdn} is a CNAME "
+                    "published by dnssync, and an SRV target must not be an alias (RFC 2782)",
+                    reason="SrvTargetIsAlias",
+                )
+            )
+            continue
         if claim.via_name is not None and claim.via_name in result.refused:
             result.diagnostics.append(
                 for_object(

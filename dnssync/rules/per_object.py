@@ -12,6 +12,7 @@ from dnssync.model.names import DomainName
 from dnssync.model.records import Service
 from dnssync.model.refs import ObjectRef
 from dnssync.rules.claims import AddressClaim, PortSet, SrvClaim
+from dnssync.sources.addresses import parse_hostname_target
 from dnssync.sources.annotations import ObjectSettings, annotation_field, lookup
 from dnssync.sources.objects import Address, Port
 
@@ -72,8 +73,8 @@ def choose_addresses(
                 )
             )
         try:
-            target = DomainName.parse(hostnames[0])
-        except InvalidNameError as exc:
+            target = parse_hostname_target(hostnames[0])
+        except ValueError as exc:
             claims.diagnostics.append(
                 for_object(ref, status_field, f"invalid hostname address: {exc}")
             )

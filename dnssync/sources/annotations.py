@@ -1,23 +1,24 @@
 """Annotation keys and their typed parsing, with errors that name the annotation.
 
 Our prefix is ``dnssync.io/``; for migration the ExternalDNS keys are read too (ours wins)
-for ``hostname``, ``ttl``, ``target`` and ``controller``.
+for ``hostname``, ``ttl``, ``target`` and ``controller``. Every value has an exact grammar
+(docs/annotations.md); parsing never raises on any text, it returns a value or a problem.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from dnssync.durations import parse_duration
+from dnssync.durations import parse_duration_exact
 from dnssync.errors import InvalidNameError
 from dnssync.model.diagnostics import Diagnostic, for_object
 from dnssync.model.names import DomainName
 from dnssync.model.records import MAX_TTL
 from dnssync.model.refs import ObjectRef
+from dnssync.sources.addresses import parse_hostname_target, parse_ip
 from dnssync.sources.objects import Address
 
 T = TypeVar("T")
@@ -29,6 +30,12 @@ SHARED_KEYS = ("hostname", "ttl", "target", "controller")
 
 DEFAULT_SRV_PRIORITY = 0
 DEFAULT_SRV_WEIGHT = 100
+# Names one object may list in hostname or srv-domain: far above any real use, low enough
+# that one object cannot make every plan slow. Beyond it: a Warning, the first ones used.
+MAX_NAMES_PER_OBJECT = 1000
+# IPs one target annotation may list.
+MAX_TARGETS = 100
+_UINT16 = re.compile(r"[0-9]{1,5}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +109,16 @@ def parse_settings(
     hostnames = names("hostname")
     ttl: int | None = parsed("ttl", parse_ttl, None)
     targets: tuple[Address, ...] | None = parsed("target", parse_targets, None)
+    own = _own_name(targets, hostnames)
+    if own is not None:
+        found = lookup(annotations, "target")
+        assert found is not None
+        bad(
+            found[0],
+            f"target {own.fqdn} is one of this object's own hostnames: that would be a CNAME "
+            "to itself (and SRV records pointing at it); give the load balancer's name",
+        )
+        targets = None
     controller = parsed("controller", str.strip, None)
     srv_domains = names("srv-domain")
     srv_service = parsed("srv-service", parse_srv_service, SrvServiceMapping())
@@ -121,17 +138,34 @@ def parse_settings(
     return settings, problems
 
 
+def _own_name(
+    targets: tuple[Address, ...] | None, hostnames: tuple[DomainName, ...]
+) -> DomainName | None:
+    if not targets or targets[0].hostname is None:
+        return None
+    target = DomainName.parse(targets[0].hostname)
+    return target if target in hostnames else None
+
+
 def _names(found: tuple[str, str], bad: Callable[[str, str], None]) -> tuple[DomainName, ...]:
     key, value = found
-    names: list[DomainName] = []
-    for item in split_list(value):
+    items = split_list(value)
+    if len(items) > MAX_NAMES_PER_OBJECT:
+        bad(
+            key,
+            f"{len(items)} names; only the first {MAX_NAMES_PER_OBJECT} are published (the "
+            "records of the others are left as they are): split them over several objects",
+        )
+        items = items[:MAX_NAMES_PER_OBJECT]
+    # A dict keeps the first spelling of each name, in order, in linear time.
+    names: dict[DomainName, None] = {}
+    for item in items:
         try:
             name = DomainName.parse(item)
         except InvalidNameError as exc:
             bad(key, f"invalid name {item!r}: {exc}")
             continue
-        if name not in names:
-            names.append(name)
+        names.setdefault(name, None)
     return tuple(names)
 
 
@@ -140,15 +174,17 @@ def split_list(value: str) -> list[str]:
 
 
 def parse_ttl(value: str) -> int:
-    """Seconds (``300``) or a Go-style duration (``5m``, ``1h30m``), 1 .. 2147483647."""
-    text = value.strip()
-    if not text:
+    """Seconds (``300``) or a Go-style duration (``5m``, ``1h30m``), 1 .. 2147483647.
+
+    ASCII only and exact: no sign, spaces, exponent, underscores or other digits.
+    """
+    if not value:
         raise ValueError("empty TTL")
     try:
-        seconds = parse_duration(text)
-    except ValueError:
-        raise ValueError(f"TTL {value!r} is neither seconds nor a duration like 5m or 1h") from None
-    if seconds != int(seconds):
+        seconds = parse_duration_exact(value)
+    except ValueError as exc:
+        raise ValueError(f"TTL {exc}") from None
+    if seconds.denominator != 1:
         raise ValueError(f"TTL {value!r} is not a whole number of seconds")
     if not 1 <= seconds <= MAX_TTL:
         raise ValueError(f"TTL {value!r} is outside 1s .. {MAX_TTL}s")
@@ -156,20 +192,22 @@ def parse_ttl(value: str) -> int:
 
 
 def parse_targets(value: str) -> tuple[Address, ...]:
-    """Comma-separated IPs, or exactly one hostname."""
+    """Comma-separated IPs, or exactly one hostname (docs/annotations.md)."""
     items = split_list(value)
     if not items:
         raise ValueError("empty target")
+    if len(items) > MAX_TARGETS:
+        raise ValueError(f"{len(items)} targets; at most {MAX_TARGETS} are accepted")
     addresses: list[Address] = []
     hostnames: list[str] = []
     for item in items:
+        if "%" in item or ":" in item:  # never a hostname: an IP or nothing
+            addresses.append(Address(ip=parse_ip(item)))
+            continue
         try:
-            addresses.append(Address(ip=ipaddress.ip_address(item)))
+            addresses.append(Address(ip=parse_ip(item)))
         except ValueError:
-            try:
-                DomainName.parse(item)
-            except InvalidNameError:
-                raise ValueError(f"{item!r} is neither an IP address nor a hostname") from None
+            parse_hostname_target(item)
             hostnames.append(item)
     if hostnames and (addresses or len(hostnames) > 1):
         raise ValueError("target must be IP addresses or exactly one hostname")
@@ -196,17 +234,20 @@ def parse_srv_service(value: str) -> SrvServiceMapping:
 
 
 def _label(raw: str) -> str:
-    label = raw.strip().lower().removeprefix("_")
-    if not re.fullmatch(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?", label):
+    # ASCII first: str.lower() maps some non-ASCII letters to ASCII (KELVIN SIGN -> k).
+    label = raw.strip().removeprefix("_")
+    if not label.isascii() or not re.fullmatch(
+        r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?", label.lower()
+    ):
         raise ValueError(f"{raw!r} is not a valid SRV service label")
-    return label
+    return label.lower()
 
 
 def parse_uint16(value: str) -> int:
-    try:
-        number = int(value.strip())
-    except ValueError:
-        raise ValueError(f"{value!r} is not an integer") from None
-    if not 0 <= number <= 65535:
+    """A decimal integer 0..65535 in ASCII digits: no sign, spaces or underscores."""
+    if not _UINT16.fullmatch(value):
+        raise ValueError(f"{value!r} is not an integer 0..65535 in ASCII digits")
+    number = int(value)
+    if number > 65535:
         raise ValueError(f"{number} is outside 0..65535")
     return number

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from dnssync.model.refs import ObjectRef
+from dnssync.sources.addresses import parse_ip
 from dnssync.sources.annotations import RELEVANT_PREFIXES
 from dnssync.sources.objects import (
     ROUTE_KINDS,
@@ -250,7 +251,9 @@ def _protocol(raw: Any, where: str) -> Protocol:
 
 
 def _ip(raw: Any, where: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    if not isinstance(raw, str):
+        raise ProjectionError(where, f"{raw!r} is not an IP address")
     try:
-        return ipaddress.ip_address(str(raw))
-    except ValueError:
-        raise ProjectionError(where, f"{raw!r} is not an IP address") from None
+        return parse_ip(raw)
+    except ValueError as exc:
+        raise ProjectionError(where, str(exc)) from None

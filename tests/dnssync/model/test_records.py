@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 
 import pytest
 
@@ -13,6 +14,7 @@ from dnssync.model.records import (
     Alias,
     CanonicalName,
     IPv4,
+    IPv6,
     RecordType,
     RRset,
     Service,
@@ -143,3 +145,12 @@ def test_changes_and_plan_summary() -> None:
     assert plan.summary() == {"create": 1, "update": 1, "delete": 1}
     assert Plan((ZonePlan(ZONE, ()),)).summary() == {"create": 0, "update": 0, "delete": 0}
     assert not Plan((ZonePlan(ZONE, ()),)).has_changes
+
+
+@pytest.mark.parametrize("raw", ["fe80::1%eth0", "fe80::1%1", "2001:db8::1%x"])
+def test_ipv6_with_a_zone_id_is_never_record_data(raw: str) -> None:
+    # Issue 13: it passed plan and crashed apply in the provider.
+    with pytest.raises(InvalidRecordError):
+        IPv6.parse(raw)
+    with pytest.raises(InvalidRecordError, match="zone id"):
+        IPv6(ipaddress.IPv6Address(raw))

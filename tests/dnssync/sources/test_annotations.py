@@ -5,10 +5,13 @@ from __future__ import annotations
 import ipaddress
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dnssync.model.names import DomainName
 from dnssync.model.refs import ObjectRef
 from dnssync.sources.annotations import (
+    MAX_NAMES_PER_OBJECT,
     SrvServiceMapping,
     lookup,
     parse_settings,
@@ -26,7 +29,7 @@ REF = ObjectRef("service", "krb", "kdc")
     ("raw", "seconds"),
     [
         ("300", 300),
-        (" 60 ", 60),
+        ("0300", 300),
         ("1", 1),
         ("2147483647", 2147483647),
         ("5m", 300),
@@ -36,6 +39,13 @@ REF = ObjectRef("service", "krb", "kdc")
         ("1.5m", 90),
         ("1m30s", 90),
         ("2000ms", 2),
+        ("0.1h", 360),
+        ("1.m", 60),
+        (".5m", 30),
+        ("1h0m0s", 3600),
+        ("2000000000000ns", 2000),
+        ("2000000us", 2),
+        ("2000000\u00b5s", 2),
     ],
 )
 def test_ttl(raw: str, seconds: int) -> None:
@@ -56,6 +66,25 @@ def test_ttl(raw: str, seconds: int) -> None:
         ("1m-1s", "neither"),
         ("1500ms", "whole"),
         ("300.5", "neither|whole"),
+        # Issue 13: Python's int()/float() accept these; the grammar does not.
+        ("\uff13\uff10\uff10", "ASCII"),  # full-width digits
+        ("\u0663\u0660\u0660", "ASCII"),  # Arabic-Indic digits
+        ("3_00", "neither"),
+        ("1e3", "neither"),
+        ("+300", "neither"),
+        ("0x12c", "neither"),
+        (" 300 ", "spaces"),
+        ("300\n", "spaces"),
+        ("5\uff4d", "neither"),  # full-width m
+        ("1h\u200b", "neither"),  # zero-width space
+        ("inf", "neither"),
+        ("nan", "neither"),
+        ("-0", "neither"),
+        ("1.5.5s", "neither"),
+        ("s", "neither"),
+        (".", "neither"),
+        ("9" * 65, "longer than"),
+        ("9" * 20 + "h", "too long"),
     ],
 )
 def test_bad_ttl(raw: str, fragment: str) -> None:
@@ -99,6 +128,59 @@ def test_bad_targets(raw: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("raw", "fragment"),
+    [
+        # Issue 13: these became CNAMEs to numeric names.
+        ("010.000.000.001", "legacy numeric form"),
+        ("127.1", "legacy numeric form"),
+        ("3405803777", "legacy numeric form"),
+        ("0x7f.1", "legacy numeric form"),
+        ("0x7f000001", "legacy numeric form"),
+        ("1.2.3.4.5", "legacy numeric form"),
+        ("lb.example.123", "last label '123' is all digits"),
+        # Scoped IPv6 passed plan and crashed apply.
+        ("fe80::1%eth0", r"zone id \(%eth0\)"),
+        ("fe80::1%25eth0", "zone id"),
+        ("192.0.2.1, fe80::1%1", r"zone id \(%1\)"),
+        ("\uff11.\uff12.\uff13.\uff14", "legacy numeric form|neither"),
+    ],
+)
+def test_targets_refused_with_the_reason(raw: str, fragment: str) -> None:
+    with pytest.raises(ValueError, match=fragment):
+        parse_targets(raw)
+
+
+def test_target_that_is_the_objects_own_hostname_is_refused() -> None:
+    settings, problems = parse_settings(
+        REF,
+        (
+            ("dnssync.io/hostname", "a.example.com, self.example.com"),
+            ("dnssync.io/target", "Self.Example.com."),
+        ),
+    )
+    assert settings.targets is None
+    assert "target" in settings.invalid
+    assert [p.field for p in problems] == ["metadata.annotations[dnssync.io/target]"]
+    assert "CNAME to itself" in problems[0].message
+
+
+def test_many_names_are_bounded_and_deduplicated_in_linear_time() -> None:
+    many = ",".join(f"h{i % 30000}.example.com" for i in range(40000))
+    settings, problems = parse_settings(REF, (("dnssync.io/hostname", many),))
+    assert len(settings.hostnames) == MAX_NAMES_PER_OBJECT
+    assert settings.hostnames[0] == DomainName.parse("h0.example.com")
+    assert "hostname" in settings.invalid
+    assert "40000 names; only the first 1000" in problems[0].message
+    duplicated = ",".join(["b.example.com", "a.example.com", "B.example.com."] * 300)
+    settings, problems = parse_settings(REF, (("dnssync.io/hostname", duplicated),))
+    assert settings.hostnames == (
+        DomainName.parse("b.example.com"),
+        DomainName.parse("a.example.com"),
+    )
+    assert problems == []
+
+
+@pytest.mark.parametrize(
     ("raw", "mapping", "labels"),
     [
         (
@@ -124,19 +206,33 @@ def test_srv_service(
 
 
 @pytest.mark.parametrize(
-    "raw", ["", "a,b", "=kerberos", "krb=", "krb=bad label", "krb=-x", "a" * 64, "krb=a.b"]
+    "raw",
+    [
+        "",
+        "a,b",
+        "=kerberos",
+        "krb=",
+        "krb=bad label",
+        "krb=-x",
+        "a" * 64,
+        "krb=a.b",
+        "\u212aerberos",
+    ],
 )
 def test_bad_srv_service(raw: str) -> None:
     with pytest.raises(ValueError):
         parse_srv_service(raw)
 
 
-@pytest.mark.parametrize(("raw", "value"), [("0", 0), ("65535", 65535), (" 10 ", 10)])
+@pytest.mark.parametrize(("raw", "value"), [("0", 0), ("65535", 65535), ("010", 10)])
 def test_uint16(raw: str, value: int) -> None:
     assert parse_uint16(raw) == value
 
 
-@pytest.mark.parametrize("raw", ["-1", "65536", "ten", "", "1.5"])
+@pytest.mark.parametrize(
+    "raw",
+    ["-1", "65536", "ten", "", "1.5", " 10 ", "+5", "1_0", "\uff13", "0x10", "1e3", "0" * 6],
+)
 def test_bad_uint16(raw: str) -> None:
     with pytest.raises(ValueError):
         parse_uint16(raw)
@@ -244,3 +340,58 @@ def test_one_bad_hostname_keeps_the_others() -> None:
     )
     assert len(found) == 1
     assert "bad!.example.com" in found[0].message
+
+
+ANNOTATION_KEYS = [
+    "dnssync.io/hostname",
+    "dnssync.io/ttl",
+    "dnssync.io/target",
+    "dnssync.io/controller",
+    "dnssync.io/srv-domain",
+    "dnssync.io/srv-service",
+    "dnssync.io/srv-priority",
+    "dnssync.io/srv-weight",
+    "external-dns.alpha.kubernetes.io/target",
+]
+HOSTILE_TEXT = st.one_of(
+    st.text(max_size=80),
+    st.lists(
+        st.sampled_from(
+            [
+                "a.example.com",
+                "fe80::1%eth0",
+                "127.1",
+                " ",
+                ",",
+                "=",
+                "\x1b[31m",
+                "\u202e",
+                "\uff13",
+                "1e3",
+                "3_00",
+                "0x7f",
+                "_x",
+                "..",
+                "*",
+                "\u212a",
+                "192.0.2.1",
+                "-",
+            ]
+        ),
+        max_size=8,
+    ).map("".join),
+)
+
+
+@given(st.dictionaries(st.sampled_from(ANNOTATION_KEYS), HOSTILE_TEXT, max_size=5))
+def test_parsing_never_raises_on_any_text(annotations: dict[str, str]) -> None:
+    settings, problems = parse_settings(REF, tuple(sorted(annotations.items())))
+    # Either a value or a problem naming the annotation, for every key given.
+    for problem in problems:
+        assert problem.field.startswith("metadata.annotations[")
+        assert problem.ref == REF
+    assert {p.field for p in problems} <= {f"metadata.annotations[{k}]" for k in annotations}
+    assert settings.ttl is None or 1 <= settings.ttl <= 2147483647
+    assert 0 <= settings.srv_priority <= 65535 and 0 <= settings.srv_weight <= 65535
+    for address in settings.targets or ():
+        assert address.ip is None or getattr(address.ip, "scope_id", None) is None
