@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import sys
 import time
+
+from dnssync.printable import printable
+
+
+class TextFormatter(logging.Formatter):
+    """One line per record: the message (which may quote object names, annotation values
+    or foreign DNS data) with non-printable characters escaped, so it can neither forge a
+    line nor send escape sequences to a terminal. Tracebacks keep their lines."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        safe = copy.copy(record)
+        safe.message = printable(record.message)
+        return super().formatMessage(safe)
 
 
 class JsonFormatter(logging.Formatter):
@@ -30,7 +47,7 @@ def configure(level: str = "warning", fmt: str = "text") -> None:
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(TextFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

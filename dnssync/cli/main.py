@@ -26,6 +26,7 @@ from dnssync.engine import EngineSettings, PlanOutcome, apply_plan, compute_plan
 from dnssync.errors import ConfigError, DnssyncError
 from dnssync.logs import configure
 from dnssync.ownership.txt import DEFAULT_OWNER_ID
+from dnssync.printable import printable
 from dnssync.providers import registry
 from dnssync.providers.base import OptionKind, Provider
 from dnssync.providers.base import ProviderOption as Option
@@ -148,8 +149,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_daemon(core, values, classes)
         return _plan_or_apply(args.command, core, values, classes)
     except DnssyncError as exc:
-        Console(stderr=True, highlight=False, soft_wrap=True).print(
-            f"[red]error:[/red] {escape(str(exc))}", markup=True
+        Console(stderr=True, highlight=False, soft_wrap=True, emoji=False).print(
+            f"[red]error:[/red] {escape(printable(str(exc)))}", markup=True
         )
         return EXIT_ERROR
     except KeyboardInterrupt:
@@ -171,8 +172,8 @@ def _plan_or_apply(
     values: dict[str, Value],
     classes: dict[str, type[Provider]],
 ) -> int:
-    stdout = Console(highlight=False, soft_wrap=True)
-    stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+    stdout = Console(highlight=False, soft_wrap=True, emoji=False)
+    stderr = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
     snapshot = load_snapshot(core)
     provider = create_provider(core, values, classes)
     try:
@@ -180,7 +181,7 @@ def _plan_or_apply(
         _show(outcome, str(values.get("output") or "text"), stdout, stderr)
         if outcome.unsafe:
             for problem in outcome.unsafe:
-                stderr.print(f"[red]unsafe plan:[/red] {escape(problem)}", markup=True)
+                stderr.print(f"[red]unsafe plan:[/red] {escape(printable(problem))}", markup=True)
             return EXIT_ERROR
         if command == "plan":
             return EXIT_CHANGES if outcome.plan.has_changes else EXIT_OK
@@ -192,7 +193,8 @@ def _plan_or_apply(
         report = apply_plan(provider, outcome.plan)
         for zone, failure in report.failures:
             stderr.print(
-                f"[red]not applied[/red] in {zone.fqdn}: {escape(failure.message)}", markup=True
+                f"[red]not applied[/red] in {zone.fqdn}: {escape(printable(failure.message))}",
+                markup=True,
             )
         if report.failures:
             return EXIT_ERROR
@@ -223,7 +225,7 @@ def _confirm(console: Console) -> bool:
 
 
 def _providers(classes: dict[str, type[Provider]]) -> int:
-    console = Console(highlight=False, soft_wrap=True)
+    console = Console(highlight=False, soft_wrap=True, emoji=False)
     entry_points = registry.available()
     for name, cls in classes.items():
         dist = registry.distribution_of(entry_points[name])

@@ -1,4 +1,9 @@
-"""A readable diff: coloured on a terminal (rich), plain when piped."""
+"""A readable diff: coloured on a terminal (rich), plain when piped.
+
+Input-derived text is printed as rich ``Text`` (never parsed as markup) and through
+:func:`dnssync.printable.printable`, so no escape sequence or bidi control reaches the
+terminal.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from rich.text import Text
 
 from dnssync.model.changes import Action, Change, Plan
 from dnssync.model.diagnostics import Diagnostic, Severity
+from dnssync.printable import printable
 
 _STYLE = {
     Action.CREATE: ("+", "green"),
@@ -18,7 +24,7 @@ _STYLE = {
 def _values(change: Change, new: bool) -> str:
     rrset = change.new if new else change.old
     assert rrset is not None
-    return f"{rrset.ttl} {' '.join(rrset.value_texts())}"
+    return printable(f"{rrset.ttl} {' '.join(rrset.value_texts())}")
 
 
 def render_text(plan: Plan, console: Console) -> None:
@@ -28,16 +34,18 @@ def render_text(plan: Plan, console: Console) -> None:
     for zone_plan in plan.zones:
         if not zone_plan.groups:
             continue
-        console.print(Text(f"zone {zone_plan.zone.fqdn}", style="bold"))
+        console.print(Text(printable(f"zone {zone_plan.zone.fqdn}"), style="bold"))
         for change in zone_plan.changes:
             sign, color = _STYLE[change.action]
-            line = Text(f"  {sign} {change.name.fqdn} {change.rtype.value} ", style=color)
+            line = Text(
+                printable(f"  {sign} {change.name.fqdn} {change.rtype.value} "), style=color
+            )
             if change.action is Action.UPDATE:
                 line.append(f"{_values(change, False)} -> {_values(change, True)}")
             else:
                 line.append(_values(change, change.action is Action.CREATE))
             if change.owner_resource:
-                line.append(f"  ({change.owner_resource})", style="dim")
+                line.append(printable(f"  ({change.owner_resource})"), style="dim")
             console.print(line)
     summary = plan.summary()
     console.print(
@@ -50,4 +58,4 @@ def render_diagnostics(diagnostics: tuple[Diagnostic, ...], console: Console) ->
     for diagnostic in diagnostics:
         color = "red" if diagnostic.severity is Severity.ERROR else "yellow"
         label = "error" if diagnostic.severity is Severity.ERROR else "warning"
-        console.print(Text(f"{label}: ", style=color) + Text(str(diagnostic)))
+        console.print(Text(f"{label}: ", style=color) + Text(printable(str(diagnostic))))

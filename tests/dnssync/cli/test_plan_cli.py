@@ -221,8 +221,8 @@ def test_markdown_output(capsys: pytest.CaptureFixture[str]) -> None:
     assert "**8** to create, **0** to update, **0** to delete." in lines
     assert "| action | zone | name | type | ttl | values | old values | owner |" in lines
     assert (
-        "| create | example.com. | kdc-udp.example.com. | A | 300 | 203.0.113.11 |  "
-        "| service/krb/kdc-udp |"
+        "| create | `example.com.` | `kdc-udp.example.com.` | A | 300 | `203.0.113.11` |  "
+        "| `service/krb/kdc-udp` |"
     ) in lines
     assert "Warnings" not in out
 

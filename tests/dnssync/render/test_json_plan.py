@@ -156,11 +156,14 @@ def test_markdown() -> None:
         "| action | zone | name | type | ttl | values | old values | owner |",
     ]
     assert (
-        "| update | example.com. | web.example.com. | A | 300 | 192.0.2.1<br>192.0.2.2 "
-        "| 192.0.2.1 | service/web/web |"
+        "| update | `example.com.` | `web.example.com.` | A | 300 | `192.0.2.1`<br>`192.0.2.2` "
+        "| `192.0.2.1` | `service/web/web` |"
     ) in lines
-    assert "| delete | example.com. | old.example.com. | AAAA | 300 |  | 2001:db8::1 |  |" in lines
-    assert "- service/a/b: metadata.annotations[dnssync.io/ttl]: bad \\| value" in lines
+    assert (
+        "| delete | `example.com.` | `old.example.com.` | AAAA | 300 |  | `2001:db8::1` |  |"
+    ) in lines
+    # Outside a table a pipe needs no escape; the whole message is one code span.
+    assert "- warning: `service/a/b: metadata.annotations[dnssync.io/ttl]: bad | value`" in lines
     assert render_markdown(Plan(())).splitlines()[2] == (
         "**0** to create, **0** to update, **0** to delete."
     )
