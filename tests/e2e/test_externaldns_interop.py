@@ -431,3 +431,36 @@ def test_externaldns_keeps_working_on_a_zone_dnssync_wrote(
     # dnssync agrees with the zone ExternalDNS left.
     code, doc = plan(cluster, bind, ns)
     assert (code, doc["changes"]) == (0, []), doc
+
+
+def test_encrypted_ownership_from_externaldns_is_refused_clearly(
+    cluster: KubeCluster, bind: DnsServer, ns: str
+) -> None:
+    """ExternalDNS --txt-encrypt-enabled: dnssync does not read encrypted ownership
+    records (docs/ownership.md). With the same owner id it must leave ExternalDNS's
+    records alone and say why, never take them for ordinary data or for its own."""
+    service(cluster, ns, "enc", hostname=f"enc.{ZONE}", ingress=[{"ip": "203.0.113.60"}])
+    key = "A" * 43 + "="  # 44 characters of base64: 32 octets, as ExternalDNS requires
+    encrypting = ExternalDns(
+        cluster.kubeconfig_path,
+        bind.host,
+        bind.port,
+        (ZONE,),
+        bind.tsig,
+        owner_id=OWNER,
+        extra_args=[f"--namespace={ns}", "--txt-encrypt-enabled", f"--txt-encrypt-aes-key={key}"],
+    )
+    encrypting.run_once()
+    written = transfer(bind)
+    assert written[(f"enc.{ZONE}.", "A")][1] == frozenset({"203.0.113.60"})
+    [stored] = written[(f"a-enc.{ZONE}.", "TXT")][1]
+    assert "heritage" not in stored  # really encrypted
+
+    set_ingress(cluster, ns, "enc", [{"ip": "203.0.113.61"}])  # dnssync would update it
+    proc = dnssync("plan", cluster, bind, ns)
+    assert proc.returncode == 0, proc.stderr  # nothing to do: the record is not ours
+    assert json.loads(proc.stdout)["changes"] == []
+    message = " ".join(proc.stderr.split())
+    assert f"enc.{ZONE}. A exists and is not owned by dnssync" in message
+    assert "looks like an ExternalDNS encrypted ownership record" in message
+    assert transfer(bind) == written
