@@ -1,4 +1,4 @@
-"""Logging set-up: text or JSON lines on stderr."""
+"""Logging set-up: text or JSON lines on stderr, with secrets masked before formatting."""
 
 from __future__ import annotations
 
@@ -7,8 +7,43 @@ import json
 import logging
 import sys
 import time
+from collections.abc import Callable
 
 from dnssync.printable import printable
+
+Redact = Callable[[str], str]
+
+
+def _unchanged(text: str) -> str:
+    return text
+
+
+class RedactFilter(logging.Filter):
+    """Masks secrets in the message, its fields and its exception text.
+
+    It runs before any formatter, so a JSON formatter cannot escape a secret into a form
+    the mask no longer matches."""
+
+    def __init__(self, redact: Redact) -> None:
+        super().__init__()
+        self.redact = redact
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format string must not lose the line
+            message = f"{record.msg!r} {record.args!r}"
+        record.msg, record.args = self.redact(message), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict):
+            record.fields = {
+                k: self.redact(v) if isinstance(v, str) else v for k, v in fields.items()
+            }
+        return True
 
 
 class TextFormatter(logging.Formatter):
@@ -37,17 +72,20 @@ class JsonFormatter(logging.Formatter):
         extra = getattr(record, "fields", None)
         if isinstance(extra, dict):
             document.update(extra)
-        if record.exc_info:
-            document["exception"] = self.formatException(record.exc_info)
+        if record.exc_info or record.exc_text:
+            document["exception"] = record.exc_text or self.formatException(
+                record.exc_info  # type: ignore[arg-type]
+            )
         return json.dumps(document, default=str)
 
 
-def configure(level: str = "warning", fmt: str = "text") -> None:
+def configure(level: str = "warning", fmt: str = "text", redact: Redact = _unchanged) -> None:
     handler = logging.StreamHandler(sys.stderr)
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(TextFormatter())
+    handler.addFilter(RedactFilter(redact))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

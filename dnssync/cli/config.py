@@ -1,27 +1,48 @@
 """Settings from flags, ``DNSSYNC_<FLAG>`` environment variables and a YAML file.
 
 Flags win over the environment, the environment over the file, the file over defaults.
-Every setting is declared once as an :class:`Option` (core or provider-declared).
+Every setting is declared once as an :class:`Option` (core or provider-declared). Every
+value is checked against its kind whatever its source, and an error names the setting
+and where the value came from; the values of secret settings and of unknown settings are
+never echoed (docs/cli.md).
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
+import math
 import os
+import re
 from collections.abc import Collection, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
-import yaml
-
+from dnssync.cli.config_file import ConfigFile, looks_like_setting_name
 from dnssync.errors import ConfigError
 from dnssync.providers.base import OptionKind
 from dnssync.providers.base import ProviderOption as Option
 
 Value = str | int | bool | tuple[str, ...] | None
 
+__all__ = [
+    "ConfigFile",
+    "Value",
+    "add_to_parser",
+    "convert",
+    "environment",
+    "resolve",
+    "show_value",
+]
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+# Plain ASCII digits only: int() would also take "1_000" and fullwidth digits.
+_INTEGER = re.compile(r"[+-]?[0-9]{1,18}")
+# Far beyond any count, port or percentage a setting holds; refuses 10**100.
+MAX_INTEGER = 2**31 - 1
+# PATH_MAX: no setting value is longer than a path.
+MAX_TEXT = 4096
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def add_to_parser(parser: argparse.ArgumentParser, options: Sequence[Option]) -> None:
@@ -67,20 +88,6 @@ def show_value(value: Value) -> str:
     return str(value)
 
 
-def load_file(path: str | None) -> dict[str, Any]:
-    if not path:
-        return {}
-    try:
-        with Path(path).open(encoding="utf-8") as handle:
-            data = yaml.safe_load(handle) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"--config {path}: {' '.join(str(exc).split())}") from None
-    if not isinstance(data, Mapping):
-        raise ConfigError(f"--config {path}: expected a mapping of setting names to values")
-    # YAML 1.1 reads a bare `yes:` key as the boolean True.
-    return {("yes" if k is True else str(k)).replace("_", "-"): v for k, v in data.items()}
-
-
 def resolve(
     options: Sequence[Option],
     args: argparse.Namespace,
@@ -90,12 +97,11 @@ def resolve(
 ) -> dict[str, Value]:
     """The value of every option, converted to its kind; errors name flag and source.
 
+    ``file_values`` is a :class:`ConfigFile` (or a plain mapping in tests).
     ``other_commands`` names settings of the other commands: one file can serve them all.
     """
-    known = {o.flag for o in options}
-    unknown = sorted(set(file_values) - known - {"config"} - set(other_commands))
-    if unknown:
-        raise ConfigError(f"config file: unknown setting(s) {', '.join(unknown)}")
+    known = {o.flag for o in options} | set(other_commands)
+    _refuse_unknown(file_values, known)
     values: dict[str, Value] = {}
     for option in options:
         raw: Any = getattr(args, option.dest, None)
@@ -103,7 +109,7 @@ def resolve(
         if raw is None and option.env_var in environ:
             raw, source = environ[option.env_var], option.env_var
         if raw is None and option.flag in file_values:
-            raw, source = file_values[option.flag], f"config file setting {option.flag!r}"
+            raw, source = file_values[option.flag], _file_source(file_values, option.flag)
         if raw is None:
             values[option.dest] = option.default
             continue
@@ -111,30 +117,132 @@ def resolve(
     return values
 
 
+def _file_source(file_values: Mapping[str, Any], key: str) -> str:
+    if isinstance(file_values, ConfigFile):
+        return f"config file {file_values.path} line {file_values.line(key)}: setting {key!r}"
+    return f"config file setting {key!r}"
+
+
+def _refuse_unknown(file_values: Mapping[str, Any], known: Collection[str]) -> None:
+    unknown = sorted(set(file_values) - set(known) - {"config"})
+    if not unknown:
+        return
+    where = file_values.path if isinstance(file_values, ConfigFile) else ""
+    shown, hidden = [], 0
+    for key in unknown:
+        if not looks_like_setting_name(key):
+            hidden += 1
+            continue
+        guess = difflib.get_close_matches(key, sorted(known), n=1)
+        shown.append(f"{key} (did you mean {guess[0]}?)" if guess else key)
+    parts = []
+    if shown:
+        parts.append(f"unknown setting(s) {', '.join(shown)}")
+    if hidden:
+        parts.append(
+            f"{hidden} key(s) that are not setting names (not shown, in case one is a secret)"
+        )
+    raise ConfigError(
+        f"config file {where}".rstrip() + ": " + "; ".join(parts) + " (see docs/flags.md)"
+    )
+
+
 def convert(option: Option, raw: Any, source: str) -> Value:
-    shown = "(secret)" if option.secret else repr(raw)
+    """``raw`` from argparse (str, list of str), the environment (str) or YAML (anything)."""
     if option.kind is OptionKind.BOOL:
-        if isinstance(raw, bool):
-            return raw
-        text = str(raw).strip().lower()
+        return _boolean(option, raw, source)
+    if option.kind is OptionKind.INT:
+        return _integer(option, raw, source)
+    if option.kind is OptionKind.LIST:
+        items = raw if isinstance(raw, list | tuple) else [raw]
+        parts: list[str] = []
+        for index, item in enumerate(items):
+            where = f"{source} item {index + 1}" if isinstance(raw, list | tuple) else source
+            parts.extend(p.strip() for p in _text(option, item, where).split(","))
+        return tuple(p for p in parts if p)
+    text = _text(option, raw, source)
+    if option.choices and text not in option.choices:
+        raise ConfigError(
+            f"{source}: {_shown(option, raw)} is not one of {', '.join(option.choices)}"
+        )
+    return text
+
+
+def _boolean(option: Option, raw: Any, source: str) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, int) and raw in (0, 1):
+        return bool(raw)
+    if isinstance(raw, str):
+        text = raw.strip().lower()
         if text in _TRUE:
             return True
         if text in _FALSE:
             return False
-        raise ConfigError(f"{source}: {shown} is not a boolean (true/false)")
-    if option.kind is OptionKind.INT:
-        try:
-            return int(raw)
-        except (TypeError, ValueError):
-            raise ConfigError(f"{source}: {shown} is not an integer") from None
-    if option.kind is OptionKind.LIST:
-        items = raw if isinstance(raw, list | tuple) else [raw]
-        flat = [part.strip() for item in items for part in str(item).split(",")]
-        return tuple(p for p in flat if p)
-    text = str(raw)
-    if option.choices and text not in option.choices:
-        raise ConfigError(f"{source}: {shown} is not one of {', '.join(option.choices)}")
-    return text
+    raise ConfigError(f"{source}: {_shown(option, raw)} is not a boolean (true/false)")
+
+
+def _integer(option: Option, raw: Any, source: str) -> int:
+    if isinstance(raw, bool):
+        raise ConfigError(f"{source}: {_shown(option, raw)} is a boolean, not an integer")
+    if isinstance(raw, int):
+        value = raw
+    elif isinstance(raw, str) and _INTEGER.fullmatch(raw.strip()):
+        value = int(raw.strip())
+    elif isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit():
+        raise ConfigError(f"{source}: {_shown(option, raw)} is out of range")
+    else:
+        raise ConfigError(f"{source}: {_shown(option, raw)} is not an integer")
+    if not -MAX_INTEGER <= value <= MAX_INTEGER:
+        raise ConfigError(f"{source}: {_shown(option, raw)} is out of range")
+    return value
+
+
+def _text(option: Option, raw: Any, source: str) -> str:
+    """A scalar setting as text: strings, and integers (``default-ttl: 300``)."""
+    if isinstance(raw, bool):
+        raise ConfigError(
+            f"{source}: {_shown(option, raw)} is a boolean, not text "
+            "(YAML reads yes/no/on/off/true/false as booleans: quote it)"
+        )
+    if isinstance(raw, int):
+        if not -MAX_INTEGER <= raw <= MAX_INTEGER:
+            raise ConfigError(f"{source}: {_shown(option, raw)} is out of range")
+        return str(raw)
+    if not isinstance(raw, str):
+        raise ConfigError(f"{source}: expected text, got {_shown(option, raw)}")
+    if len(raw) > MAX_TEXT:
+        raise ConfigError(f"{source}: the value is longer than {MAX_TEXT} characters")
+    if _CONTROL.search(raw):
+        raise ConfigError(
+            f"{source}: {_shown(option, raw)} contains a control character (newline, tab, ...)"
+        )
+    try:
+        raw.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ConfigError(f"{source}: the value is not valid UTF-8") from None
+    return raw
+
+
+def _shown(option: Option, raw: Any) -> str:
+    """How a bad value is named in an error: never a secret, never a whole structure."""
+    if option.secret:
+        return "(secret)"
+    if isinstance(raw, bool):
+        return "true" if raw else "false"
+    if isinstance(raw, float):
+        return "a number with a fraction" if math.isfinite(raw) else f"the number {raw}"
+    if isinstance(raw, int):
+        return str(raw) if abs(raw) < 10**20 else "a number with more than 20 digits"
+    if isinstance(raw, Mapping):
+        return "a mapping"
+    if isinstance(raw, list | tuple):
+        return "a list"
+    if raw is None:
+        return "null"
+    if not isinstance(raw, str):
+        return f"a {type(raw).__name__}"
+    return repr(raw if len(raw) <= 80 else raw[:77] + "...")
 
 
 def environment() -> Mapping[str, str]:

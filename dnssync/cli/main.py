@@ -1,18 +1,26 @@
-"""The ``dnssync`` command: plan, apply, providers (and run, the daemon)."""
+"""The ``dnssync`` command: plan, apply, providers (and run, the daemon).
+
+Exit codes (docs/cli.md): 0 done or nothing to do, 2 ``plan`` has changes, 1 any error
+(including an error diagnostic or input that could not be read, after the plan is shown),
+130 interrupted; stdout closed early (``dnssync plan | head``) exits 1 quietly. No traceback reaches
+the user, and everything written to stderr passes the secret filter (redact.py).
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import logging
+import os
 import sys
-from collections.abc import Callable, Sequence
-from typing import NoReturn
+from collections.abc import Iterator, Mapping, Sequence
 
 from rich.console import Console
 from rich.markup import escape
 
-from dnssync import __version__
-from dnssync.cli.config import Value, add_to_parser, environment, load_file, resolve, show_value
+from dnssync.cli.config import Value, environment, resolve, show_value
+from dnssync.cli.config_file import load_file, shown_path
 from dnssync.cli.options import (
     CORE_OPTIONS,
     SOURCE_OPTIONS,
@@ -20,29 +28,52 @@ from dnssync.cli.options import (
     core_settings,
     provider_values,
 )
+from dnssync.cli.parser import (
+    OUTPUT_OPTION,
+    YES_OPTION,
+    UsageError,
+    build_parser,
+    print_usage_error,
+)
+from dnssync.cli.redact import RedactingStream, Redactor
 from dnssync.cli.sources import load_snapshot
 from dnssync.daemon.options import RUN_OPTIONS as RUN_SETTINGS
-from dnssync.engine import EngineSettings, PlanOutcome, apply_plan, compute_plan
+from dnssync.engine import ApplyReport, EngineSettings, PlanOutcome, apply_plan, compute_plan
 from dnssync.errors import ConfigError, DnssyncError
 from dnssync.logs import configure
+from dnssync.model.changes import Change
+from dnssync.model.diagnostics import Severity
+from dnssync.model.records import RecordType
 from dnssync.ownership.txt import DEFAULT_OWNER_ID
 from dnssync.printable import printable
 from dnssync.providers import registry
-from dnssync.providers.base import OptionKind, Provider
+from dnssync.providers.base import Provider
 from dnssync.providers.base import ProviderOption as Option
 from dnssync.render.json_plan import render_json
 from dnssync.render.markdown import render_markdown
 from dnssync.render.text import render_diagnostics, render_text
+from dnssync.sources.snapshot import SourceSnapshot
+
+__all__ = [
+    "EXIT_CHANGES",
+    "EXIT_ERROR",
+    "EXIT_OK",
+    "OUTPUT_OPTION",
+    "YES_OPTION",
+    "all_provider_options",
+    "build_parser",
+    "create_provider",
+    "main",
+    "provider_classes",
+]
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
+EXIT_INTERRUPTED = 130
 log = logging.getLogger("dnssync")
 
-OUTPUT_OPTION = Option(
-    "output", "text, json or markdown", default="text", choices=("text", "json", "markdown")
-)
-YES_OPTION = Option("yes", "apply without asking", OptionKind.BOOL, default=False)
-
-Command = Callable[[argparse.Namespace, dict[str, Value], Sequence[Option]], int]
+# Names of environment variables whose values are masked in output even though dnssync
+# does not read them: provider SDKs may quote them in their errors.
+_SECRET_WORDS = ("SECRET", "TOKEN", "PASSWORD", "PASSWD", "CREDENTIAL", "PRIVATE_KEY")
 
 
 def provider_classes() -> dict[str, type[Provider]]:
@@ -64,97 +95,181 @@ def all_provider_options(classes: dict[str, type[Provider]]) -> list[Option]:
     return list(seen.values())
 
 
-class _Parser(argparse.ArgumentParser):
-    """Usage errors exit 1: exit 2 means "changes" for ``plan`` (design section 6)."""
-
-    def error(self, message: str) -> NoReturn:
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_ERROR, f"{self.prog}: error: {message}\n")
-
-
-def build_parser(provider_options: Sequence[Option]) -> argparse.ArgumentParser:
-    parser: argparse.ArgumentParser = _Parser(
-        prog="dnssync",
-        description="Keep DNS zones in step with Kubernetes LoadBalancer Services and "
-        "Gateway API routes.",
-    )
-    parser.add_argument("--version", action="version", version=f"dnssync {__version__}")
-    parser.add_argument("--config", help="YAML file of settings (flags > env > file)")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    shared = [*SOURCE_OPTIONS, *CORE_OPTIONS, *provider_options]
-    plan = commands.add_parser("plan", help="show what would change (exit 0 none, 2 changes)")
-    add_to_parser(plan, [*shared, OUTPUT_OPTION])
-    plan.add_argument("--config", help=argparse.SUPPRESS)
-    apply = commands.add_parser("apply", help="apply the plan once")
-    add_to_parser(apply, [*shared, OUTPUT_OPTION, YES_OPTION])
-    apply.add_argument("--config", help=argparse.SUPPRESS)
-    commands.add_parser("providers", help="list installed providers and their options")
-    _add_run(commands, shared)
-    return parser
-
-
-def _add_run(
-    commands: argparse._SubParsersAction[argparse.ArgumentParser], shared: list[Option]
-) -> None:
+def run_options() -> tuple[Option, ...]:
+    """The daemon's settings, when the daemon (and its cluster client) is installed."""
     try:
         from dnssync.daemon.command import RUN_OPTIONS
     except ImportError:
-        return
-    run = commands.add_parser("run", help="the in-cluster daemon")
-    add_to_parser(run, [*shared, *RUN_OPTIONS])
-    run.add_argument("--config", help=argparse.SUPPRESS)
+        return ()
+    return RUN_OPTIONS
+
+
+class _StdoutClosed(Exception):
+    """The reader of stdout went away (``dnssync plan | head``)."""
+
+
+@contextlib.contextmanager
+def _writing_stdout() -> Iterator[None]:
+    try:
+        yield
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise _StdoutClosed from None
+    except SystemExit as exc:
+        # rich turns a broken pipe into SystemExit(1); --help and --version exit 0.
+        if exc.code == EXIT_ERROR:
+            raise _StdoutClosed from None
+        raise
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    redactor = Redactor()
+    original = sys.stderr
+    sys.stderr = RedactingStream(original, redactor)
+    with contextlib.suppress(AttributeError, ValueError):
+        # A file name that is not UTF-8 must print as escapes, not crash the output.
+        sys.stdout.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
     try:
-        classes = provider_classes()
-        provider_options = all_provider_options(classes)
-        parser = build_parser(provider_options)
-        try:
-            args = parser.parse_args(argv)
-        except SystemExit as exc:  # --help, --version, usage errors
-            return exc.code if isinstance(exc.code, int) else EXIT_ERROR
-        if args.command is None:
-            parser.print_help(sys.stderr)
-            return EXIT_ERROR
-        if args.command == "providers":
-            return _providers(classes)
-        options: list[Option] = [*SOURCE_OPTIONS, *CORE_OPTIONS, *provider_options]
-        if args.command in ("plan", "apply"):
-            options.append(OUTPUT_OPTION)
-        if args.command == "apply":
-            options.append(YES_OPTION)
-        if args.command == "run":
-            from dnssync.daemon.command import RUN_OPTIONS
+        return _main(argv, redactor)
+    finally:
+        with contextlib.suppress(Exception):
+            sys.stderr.flush()
+        sys.stderr = original
 
-            options.extend(RUN_OPTIONS)
-        env = environment()
-        config_path = args.config or env.get("DNSSYNC_CONFIG")
-        other_commands = {o.flag for o in (OUTPUT_OPTION, YES_OPTION, *RUN_SETTINGS)}
-        values = resolve(options, args, env, load_file(config_path), other_commands)
-        core = core_settings(values)
-        # The daemon logs one line per DNS change at info; plan and apply print the plan.
-        level = core.log_level or ("info" if args.command == "run" else "warning")
-        configure(level, core.log_format)
-        if core.plan.registry.owner_id == DEFAULT_OWNER_ID:
-            log.warning(
-                "--owner-id is left at %r: set a unique owner id per cluster so two "
-                "installations never claim each other's records",
-                DEFAULT_OWNER_ID,
-            )
-        if args.command == "run":
-            from dnssync.daemon.command import run_daemon
 
-            return run_daemon(core, values, classes)
-        return _plan_or_apply(args.command, core, values, classes)
+def _main(argv: list[str], redactor: Redactor) -> int:
+    try:
+        return _run(argv, redactor)
     except DnssyncError as exc:
-        Console(stderr=True, highlight=False, soft_wrap=True, emoji=False).print(
-            f"[red]error:[/red] {escape(printable(str(exc)))}", markup=True
-        )
-        return EXIT_ERROR
+        _error(str(exc))
+    except _StdoutClosed:
+        _stdout_to_devnull()
+        return EXIT_ERROR  # quietly: the reader chose to stop reading
     except KeyboardInterrupt:
-        return 130
+        _error("interrupted")
+        return EXIT_INTERRUPTED
+    except RecursionError:
+        _error("an input is nested too deeply to be read")
+    except MemoryError:
+        _error("out of memory (is an input far larger than expected?)")
+    except UnicodeError as exc:
+        _error(f"text that cannot be encoded or decoded: {getattr(exc, 'reason', exc)}")
+    except OSError as exc:
+        where = f": {shown_path(str(exc.filename))}" if exc.filename else ""
+        _error(f"{exc.strerror or exc}{where}")
+    except Exception as exc:  # a bug: say so in one line, never as a traceback
+        log.debug("internal error", exc_info=True)
+        _error(
+            f"internal error ({type(exc).__name__}: {exc}); this is a bug in dnssync, "
+            "please report it (--log-level debug shows where)"
+        )
+    return EXIT_ERROR
+
+
+def _run(argv: list[str], redactor: Redactor) -> int:
+    classes = provider_classes()
+    provider_options = all_provider_options(classes)
+    daemon_options = run_options()
+    env = environment()
+    every_option = [*SOURCE_OPTIONS, *CORE_OPTIONS, *provider_options, *daemon_options]
+    _learn_secrets(argv, env, every_option, redactor)
+    parser = build_parser(provider_options, daemon_options)
+    try:
+        with _writing_stdout():  # --help | head
+            args = parser.parse_args(argv)
+    except UsageError as exc:
+        print_usage_error(exc)
+        return EXIT_ERROR
+    except SystemExit as exc:  # --help, --version
+        return exc.code if isinstance(exc.code, int) else EXIT_ERROR
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_ERROR
+    if args.command == "providers":
+        with _writing_stdout():
+            return _providers(classes)
+    options: list[Option] = [*SOURCE_OPTIONS, *CORE_OPTIONS, *provider_options]
+    if args.command in ("plan", "apply"):
+        options.append(OUTPUT_OPTION)
+    if args.command == "apply":
+        options.append(YES_OPTION)
+    if args.command == "run":
+        options.extend(daemon_options)
+    file_values = load_file(config_path(args, env))
+    for option in every_option:
+        if option.secret and option.flag in file_values:
+            redactor.add(file_values[option.flag])
+    other_commands = {o.flag for o in (OUTPUT_OPTION, YES_OPTION, *RUN_SETTINGS)}
+    values = resolve(options, args, env, file_values, other_commands)
+    core = core_settings(values)
+    # The daemon logs one line per DNS change at info; plan and apply print the plan.
+    level = core.log_level or ("info" if args.command == "run" else "warning")
+    configure(level, core.log_format, redactor)
+    if core.plan.registry.owner_id == DEFAULT_OWNER_ID:
+        log.warning(
+            "--owner-id is left at %r: set a unique owner id per cluster so two "
+            "installations never claim each other's records",
+            DEFAULT_OWNER_ID,
+        )
+    if args.command == "run":
+        from dnssync.daemon.command import run_daemon
+
+        return run_daemon(core, values, classes)
+    return _plan_or_apply(args.command, core, values, classes)
+
+
+def config_path(args: argparse.Namespace, env: Mapping[str, str]) -> str | None:
+    """``--config`` before or after the command, else ``DNSSYNC_CONFIG``.
+
+    Given in both places with different files is an error: which one a reader of the
+    command line expects to win is not obvious, and settings must never be guessed.
+    """
+    before = getattr(args, "config_before", None)
+    after = getattr(args, "config_after", None)
+    for given in (before, after):
+        if given is not None and not given.strip():
+            raise ConfigError("--config needs a file name")
+    if before is not None and after is not None and before != after:
+        raise ConfigError(
+            f"--config is given twice, before and after the command ({shown_path(before)} "
+            f"and {shown_path(after)}); give it once"
+        )
+    return after or before or env.get("DNSSYNC_CONFIG") or None
+
+
+def _learn_secrets(
+    argv: Sequence[str], env: Mapping[str, str], options: Sequence[Option], redactor: Redactor
+) -> None:
+    """Collect secret values before anything is printed, even a usage error."""
+    for option in options:
+        if not option.secret:
+            continue
+        flag = "--" + option.flag
+        for index, arg in enumerate(argv):
+            if arg == flag and index + 1 < len(argv):
+                redactor.add(argv[index + 1])
+            elif arg.startswith(flag + "="):
+                redactor.add(arg[len(flag) + 1 :])
+        redactor.add(env.get(option.env_var))
+    for name, value in env.items():
+        if any(word in name.upper() for word in _SECRET_WORDS):
+            redactor.add(value)
+
+
+def _error(message: str) -> None:
+    # Control characters (an ESC from a file name) are shown escaped, never sent.
+    Console(stderr=True, highlight=False, soft_wrap=True, emoji=False).print(
+        f"[red]error:[/red] {escape(printable(message))}", markup=True
+    )
+
+
+def _stdout_to_devnull() -> None:
+    """Later flushes (at exit) must not fail again on the closed pipe."""
+    with contextlib.suppress(OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def create_provider(
@@ -178,40 +293,79 @@ def _plan_or_apply(
     provider = create_provider(core, values, classes)
     try:
         outcome = compute_plan(snapshot, provider, EngineSettings(core.rules, core.plan))
-        _show(outcome, str(values.get("output") or "text"), stdout, stderr)
+        with _writing_stdout():
+            _show(outcome, str(values.get("output") or "text"), stdout, stderr)
+        incomplete = _incomplete(snapshot, outcome)
         if outcome.unsafe:
             for problem in outcome.unsafe:
                 stderr.print(f"[red]unsafe plan:[/red] {escape(printable(problem))}", markup=True)
+            _report_incomplete(incomplete, stderr)
             return EXIT_ERROR
         if command == "plan":
+            if incomplete:
+                _report_incomplete(incomplete, stderr)
+                return EXIT_ERROR
             return EXIT_CHANGES if outcome.plan.has_changes else EXIT_OK
-        if not outcome.plan.has_changes:
-            return EXIT_OK
-        if not values.get("yes") and not _confirm(stderr):
-            stderr.print("Apply cancelled.")
+        if outcome.plan.has_changes:
+            if not values.get("yes") and not _confirm(stderr):
+                stderr.print("Apply cancelled.")
+                return EXIT_ERROR
+            report = apply_plan(provider, outcome.plan)
+            if not _report_applied(report, stderr):
+                return EXIT_ERROR
+        if incomplete:
+            _report_incomplete(incomplete, stderr, applied=outcome.plan.has_changes)
             return EXIT_ERROR
-        report = apply_plan(provider, outcome.plan)
-        for zone, failure in report.failures:
-            stderr.print(
-                f"[red]not applied[/red] in {zone.fqdn}: {escape(printable(failure.message))}",
-                markup=True,
-            )
-        if report.failures:
-            return EXIT_ERROR
-        stderr.print(f"Applied {report.applied} change group(s).")
         return EXIT_OK
     finally:
         provider.close()
+
+
+def _incomplete(snapshot: SourceSnapshot, outcome: PlanOutcome) -> str:
+    """Why this run must exit 1 although a plan was made ("" when it need not)."""
+    errors = sum(1 for d in outcome.diagnostics if d.severity is Severity.ERROR)
+    parts = []
+    if errors:
+        parts.append(f"{errors} error(s) above")
+    if not snapshot.complete:
+        parts.append("some input could not be read, so nothing is deleted this run")
+    return "; ".join(parts)
+
+
+def _report_incomplete(reason: str, console: Console, *, applied: bool = False) -> None:
+    if not reason:
+        return
+    what = "what was safe was applied, but " if applied else ""
+    console.print(f"[red]error:[/red] {what}the run is incomplete: {escape(reason)}", markup=True)
+
+
+def _report_applied(report: ApplyReport, console: Console) -> bool:
+    """Print what was applied and what failed; False when something failed."""
+    changes = [c for _, result in report.results for g in result.applied for c in g]
+    if changes:
+        console.print(f"Applied {_counted(changes)}.")
+    for zone, failure in report.failures:
+        console.print(
+            f"[red]not applied[/red] in {zone.fqdn}: {escape(printable(failure.message))}",
+            markup=True,
+        )
+    return not report.failures
+
+
+def _counted(changes: Sequence[Change]) -> str:
+    txts = sum(1 for c in changes if c.rtype is RecordType.TXT)
+    return (
+        f"{len(changes)} change(s): {len(changes) - txts} record(s) and "
+        f"{txts} ownership TXT record(s)"
+    )
 
 
 def _show(outcome: PlanOutcome, output: str, stdout: Console, stderr: Console) -> None:
     render_diagnostics(outcome.diagnostics, stderr)
     if output == "json":
         sys.stdout.write(render_json(outcome.plan))
-        sys.stdout.flush()
     elif output == "markdown":
         sys.stdout.write(render_markdown(outcome.plan, outcome.diagnostics))
-        sys.stdout.flush()
     else:
         render_text(outcome.plan, stdout)
 
@@ -220,7 +374,10 @@ def _confirm(console: Console) -> bool:
     if not sys.stdin.isatty():
         console.print("Refusing to apply without a terminal to confirm on; pass --yes.")
         return False
-    answer = console.input("Apply these changes? Only 'yes' is accepted: ")
+    try:
+        answer = console.input("Apply these changes? Only 'yes' is accepted: ")
+    except EOFError:
+        return False
     return answer.strip() == "yes"
 
 

@@ -136,9 +136,11 @@ def core_settings(values: Mapping[str, Value]) -> CoreSettings:
             namespaces, selectors["label_selector"], selectors["annotation_filter"]
         ),
     )
+    owner_id = _str(values, "owner_id") or DEFAULT_OWNER_ID
+    _check_owner_id(owner_id)
     plan = PlanSettings(
         registry=TxtRegistry(
-            _str(values, "owner_id") or DEFAULT_OWNER_ID,
+            owner_id,
             _str(values, "txt_prefix"),
             _str(values, "txt_suffix"),
         ),
@@ -162,6 +164,23 @@ def core_settings(values: Mapping[str, Value]) -> CoreSettings:
         log_format=_str(values, "log_format") or "text",
         log_level=_str(values, "log_level") or None,
     )
+
+
+MAX_OWNER_ID = 128
+
+
+def _check_owner_id(owner_id: str) -> None:
+    """The id is written into every ownership TXT record, which ExternalDNS parses too."""
+    if not (owner_id.isascii() and owner_id.isprintable()):
+        raise ConfigError(
+            f"--owner-id {owner_id!r}: use printable ASCII only (no newlines, tabs or "
+            "non-ASCII letters): it is written into ownership TXT records"
+        )
+    if len(owner_id) > MAX_OWNER_ID:
+        raise ConfigError(
+            f"--owner-id is {len(owner_id)} characters long; at most {MAX_OWNER_ID} fit in "
+            "an ownership TXT record beside the resource name"
+        )
 
 
 def provider_values(options: Sequence[Option], values: Mapping[str, Value]) -> dict[str, Value]:

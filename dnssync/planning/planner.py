@@ -193,25 +193,38 @@ def destructive(group: ChangeGroup) -> bool:
 
 
 def safety_problems(plan: Plan, settings: PlanSettings, desired_total: int) -> list[str]:
-    """Why the plan is unsafe (empty when it is safe). ``--force`` skips these checks."""
+    """Why the plan is unsafe (empty when it is safe). ``--force`` skips these checks.
+
+    The threshold counts records (A, AAAA, CNAME, SRV), as ``owned_records`` does; the
+    plan lists each with its ownership TXT, so the messages give both counts."""
     if settings.force:
         return []
+
+    def counted(groups: Sequence[ChangeGroup]) -> str:
+        changes = [c for g in groups for c in g.changes]
+        txts = sum(1 for c in changes if c.rtype is RecordType.TXT)
+        return (
+            f"{len(changes)} changes in the plan: {len(changes) - txts} record(s) and "
+            f"{txts} ownership TXT record(s)"
+        )
+
     problems = []
     for zone_plan in plan.zones:
         owned = zone_plan.owned_records
-        risky = sum(1 for g in zone_plan.groups if destructive(g))
-        deletes = sum(1 for g in zone_plan.groups if g.action is Action.DELETE and destructive(g))
+        risky = [g for g in zone_plan.groups if destructive(g)]
+        deletes = [g for g in risky if g.action is Action.DELETE]
         if desired_total == 0 and deletes:
             problems.append(
                 f"zone {zone_plan.zone.fqdn}: the sources returned no records while dnssync "
-                f"owns {owned} here; refusing to delete them all (use --force if intended)"
+                f"owns {owned} record(s) here; refusing to delete them all "
+                f"({counted(deletes)}; use --force if intended)"
             )
             continue
         limit = owned * settings.max_change_percent / 100
-        if owned >= settings.min_owned_for_threshold and risky > limit:
+        if owned >= settings.min_owned_for_threshold and len(risky) > limit:
             problems.append(
-                f"zone {zone_plan.zone.fqdn}: {risky} of {owned} owned records would be "
-                f"updated or deleted, more than --max-change-percent "
+                f"zone {zone_plan.zone.fqdn}: {len(risky)} of {owned} owned records would be "
+                f"updated or deleted ({counted(risky)}), more than --max-change-percent "
                 f"{settings.max_change_percent:g}%; use --force if intended"
             )
     return problems

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dnssync.cli.main import main
 
@@ -141,12 +143,20 @@ def test_env_lists_and_booleans(
             "DNSSYNC_OUTPUT: 'xml' is not one of text, json, markdown",
         ),
         ({"DNSSYNC_DEFAULT_TTL": "forever"}, None, "--default-ttl: TTL 'forever'"),
-        ({}, "policy: yolo\n", "config file setting 'policy': 'yolo' is not one of"),
-        ({}, "max-change-percent: [1]\n", "config file setting 'max-change-percent'"),
-        ({}, "force: perhaps\n", "config file setting 'force': 'perhaps' is not a boolean"),
-        ({}, "polcy: sync\nzonez: [a]\n", "config file: unknown setting(s) polcy, zonez"),
+        ({}, "policy: yolo\n", "line 1: setting 'policy': 'yolo' is not one of"),
+        (
+            {},
+            "max-change-percent: [1]\n",
+            "line 1: setting 'max-change-percent': a list is not an integer",
+        ),
+        ({}, "force: perhaps\n", "setting 'force': 'perhaps' is not a boolean"),
+        (
+            {},
+            "polcy: sync\nzonez: [a]\n",
+            "unknown setting(s) polcy (did you mean policy?), zonez (did you mean zone?)",
+        ),
         ({}, "- just\n- a list\n", "expected a mapping of setting names to values"),
-        ({}, "policy: [unclosed\n", "--config"),
+        ({}, "policy: [unclosed\n", "not valid YAML"),
         ({"DNSSYNC_CONFIG": "/nonexistent/dnssync.yaml"}, None, "/nonexistent/dnssync.yaml"),
     ],
 )
@@ -200,7 +210,7 @@ def test_providers_lists_the_embedded_ones(capsys: pytest.CaptureFixture[str]) -
 def test_error_text_with_brackets_is_printed_as_is(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "plan", "--config", "/nonexistent/[/x]/dnssync.yaml")
     assert code == 1
-    assert "error: --config /nonexistent/[/x]/dnssync.yaml: [Errno 2] No such file" in err
+    assert "error: config file /nonexistent/[/x]/dnssync.yaml: No such file" in err
 
 
 def test_one_config_file_serves_every_command(
@@ -225,3 +235,154 @@ interval: 5m       # read by `run` only
     code, _, err = run(capsys, "apply", "--config", path)
     assert code == 0, err
     assert run(capsys, "plan", "--config", path)[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("max-change-percent: .inf\n", "setting 'max-change-percent': the number inf is not an"),
+        ("max-change-percent: .nan\n", "setting 'max-change-percent': the number nan is not an"),
+        ("max-change-percent: 12.5\n", "a number with a fraction is not an integer"),
+        ("max-change-percent: 1" + "0" * 30 + "\n", "a number with more than 20 digits is out"),
+        ("max-change-percent: 4294967296\n", "4294967296 is out of range"),
+        ("max-change-percent: true\n", "true is a boolean, not an integer"),
+        ("owner-id: [a, b]\n", "setting 'owner-id': expected text, got a list"),
+        ("owner-id: {a: b}\n", "setting 'owner-id': expected text, got a mapping"),
+        ("owner-id: yes\n", "setting 'owner-id': true is a boolean, not text"),
+        ("owner-id: 1.5\n", "expected text, got a number with a fraction"),
+        ("owner-id: -.inf\n", "expected text, got the number -inf"),
+        ("owner-id: 2024-01-01\n", "expected text, got a date"),
+        ('owner-id: "a\\nb"\n', "setting 'owner-id': 'a\\nb' contains a control character"),
+        ('owner-id: "a\\x1bb"\n', "contains a control character"),
+        ("owner-id: blü\n", "--owner-id 'blü': use printable ASCII only"),
+        ("owner-id: " + "o" * 129 + "\n", "--owner-id is 129 characters long; at most 128"),
+        ("default-ttl: " + "9" * 30 + "\n", "setting 'default-ttl': a number with more than 20"),
+        ("default-ttl: " + "9" * 5000 + "\n", "setting 'default-ttl': invalid value"),
+        ("domain: [[example.com]]\n", "setting 'domain' item 1: expected text, got a list"),
+        ("domain: [{a: b}]\n", "setting 'domain' item 1: expected text, got a mapping"),
+        ("domain: [example.com, true]\n", "setting 'domain' item 2: true is a boolean, not"),
+        ("domain: {example.com: 1}\n", "setting 'domain': expected text, got a mapping"),
+        ("force: 2\n", "setting 'force': 2 is not a boolean"),
+        ("force: [true]\n", "setting 'force': a list is not a boolean"),
+        ("controller: " + "x" * 5000 + "\n", "the value is longer than 4096 characters"),
+    ],
+)
+def test_config_values_of_the_wrong_kind(
+    text: str, fragment: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = config_file(tmp_path, text)
+    code, out, err = run(capsys, "plan", "--config", path, *BASE)
+    assert (code, out) == (1, ""), err
+    assert f"error: config file {path} line 1: " in err or "--owner-id" in fragment
+    assert fragment in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "fragment"),
+    [
+        ("DNSSYNC_MAX_CHANGE_PERCENT", "9" * 30, "DNSSYNC_MAX_CHANGE_PERCENT: '999"),
+        (
+            "DNSSYNC_MAX_CHANGE_PERCENT",
+            "1_0",
+            "DNSSYNC_MAX_CHANGE_PERCENT: '1_0' is not an integer",
+        ),
+        ("DNSSYNC_MAX_CHANGE_PERCENT", "\uff13\uff10", "is not an integer"),
+        ("DNSSYNC_MAX_CHANGE_PERCENT", "inf", "'inf' is not an integer"),
+        ("DNSSYNC_MAX_CHANGE_PERCENT", "1e1", "'1e1' is not an integer"),
+        ("DNSSYNC_OWNER_ID", "a\nb", "DNSSYNC_OWNER_ID: 'a\\nb' contains a control character"),
+        ("DNSSYNC_OWNER_ID", "caf\u00e9", "--owner-id 'café': use printable ASCII only"),
+        ("DNSSYNC_OWNER_ID", "\udcff", "DNSSYNC_OWNER_ID: the value is not valid UTF-8"),
+        ("DNSSYNC_FORCE", "maybe", "DNSSYNC_FORCE: 'maybe' is not a boolean"),
+        (
+            "DNSSYNC_DOMAIN",
+            "example.com,\x00",
+            "DNSSYNC_DOMAIN: 'example.com,\\x00' contains a control",
+        ),
+    ],
+)
+def test_environment_values_of_the_wrong_kind(
+    name: str,
+    value: str,
+    fragment: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import os
+
+    # os.environ cannot hold NUL; the mapping resolve() reads can (and the test of the
+    # check is the same).
+    environ = dict(os.environ, **{name: value})
+    monkeypatch.setattr("dnssync.cli.main.environment", lambda: environ)
+    code, out, err = run(capsys, "plan", *BASE)
+    assert (code, out) == (1, ""), err
+    assert fragment in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (
+            ("--max-change-percent", "\uff13\uff10"),
+            "--max-change-percent: '\uff13\uff10' is not an integer",
+        ),
+        (("--max-change-percent", "3_0"), "--max-change-percent: '3_0' is not an integer"),
+        (("--max-change-percent", "9" * 5000), "--max-change-percent: '999"),
+        (("--owner-id", "a\tb"), "--owner-id: 'a\\tb' contains a control character"),
+        (("--owner-id", "\u00fcber"), "--owner-id 'über': use printable ASCII only"),
+    ],
+)
+def test_flag_values_of_the_wrong_kind(
+    argv: tuple[str, ...], fragment: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "plan", *BASE, *argv)
+    assert (code, out) == (1, ""), err
+    assert fragment in err
+    assert "Traceback" not in err
+
+
+def test_integers_and_null_in_the_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # A YAML integer is fine for a text setting (a TTL), null means "not set".
+    path = config_file(tmp_path, "default-ttl: 60\nowner-id: ~\nmax-change-percent: 50\n")
+    code, out, err = run(capsys, "plan", "--config", path, "--output", "json", *BASE)
+    assert code == 2, err
+    document = json.loads(out)
+    assert {c["ttl"] for c in document["changes"] if c["type"] != "TXT"} == {60}
+    assert "owner=default," in document["changes"][1]["values"][0]
+
+
+VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20) | st.dates(),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@given(value=VALUES, index=st.integers(min_value=0))
+def test_any_value_for_any_setting_converts_or_is_a_config_error(value: Any, index: int) -> None:
+    """What YAML can produce, for every kind of setting: its kind, or a ConfigError."""
+    from dnssync.cli.config import convert
+    from dnssync.cli.main import all_provider_options, provider_classes
+    from dnssync.cli.options import CORE_OPTIONS, SOURCE_OPTIONS
+    from dnssync.errors import ConfigError
+    from dnssync.providers.base import OptionKind
+
+    options = [*SOURCE_OPTIONS, *CORE_OPTIONS, *all_provider_options(provider_classes())]
+    option = options[index % len(options)]
+    try:
+        converted = convert(option, value, "config file x line 1: setting 'y'")
+    except ConfigError as exc:
+        assert str(exc).startswith("config file x line 1: setting 'y'")
+        if option.secret:
+            assert repr(value) not in str(exc) or value in (None, True, False)
+        return
+    expected = {
+        OptionKind.BOOL: bool,
+        OptionKind.INT: int,
+        OptionKind.LIST: tuple,
+        OptionKind.STRING: str,
+    }[option.kind]
+    assert isinstance(converted, expected)

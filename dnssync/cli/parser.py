@@ -1,0 +1,134 @@
+"""The argument parser: no abbreviations, and usage errors that never echo a value.
+
+argparse would accept ``--rfc2136-tsig-sec`` for ``--rfc2136-tsig-secret`` and prints
+unrecognised arguments verbatim (``unrecognized arguments: --rfc2136-tsig-secrt S3CR3T``):
+a mistyped secret flag would put the secret on the terminal and in CI logs. Here
+abbreviations are off, unknown options are named only when they look like flag names,
+and other stray arguments are counted, not printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import re
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from dnssync import __version__
+from dnssync.cli.config import add_to_parser
+from dnssync.cli.config_file import looks_like_setting_name
+from dnssync.providers.base import OptionKind
+from dnssync.providers.base import ProviderOption as Option
+
+EXIT_ERROR = 1
+
+CONFIG_HELP = "YAML file of settings (flags > env > file) [env DNSSYNC_CONFIG]"
+OUTPUT_OPTION = Option(
+    "output", "text, json or markdown", default="text", choices=("text", "json", "markdown")
+)
+YES_OPTION = Option("yes", "apply without asking", OptionKind.BOOL, default=False)
+COMMANDS = ("plan", "apply", "providers", "run")
+
+
+class UsageError(Exception):
+    """A command line argparse refused; the message is safe to print."""
+
+    def __init__(self, message: str, parser: argparse.ArgumentParser) -> None:
+        super().__init__(message)
+        self.parser = parser
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors exit 1: exit 2 means "changes" for ``plan`` (design section 6)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs["allow_abbrev"] = False
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: error: {_safe(message)}", self)
+
+    def parse_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> argparse.Namespace:
+        """argparse's own version prints unrecognised arguments verbatim."""
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            self.error(unknown_arguments(extras, self))
+        return parsed
+
+
+def _safe(message: str) -> str:
+    """argparse quotes the bad value in "invalid choice" errors: not for the command."""
+    match = re.match(r"argument (COMMAND|\{[^}]*\}): invalid choice: ", message)
+    if match:
+        return f"unknown command (not shown); choose from {', '.join(COMMANDS)}"
+    return message
+
+
+def build_parser(
+    provider_options: Sequence[Option], run_options: Sequence[Option] = ()
+) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = _Parser(
+        prog="dnssync",
+        description="Keep DNS zones in step with Kubernetes LoadBalancer Services and "
+        "Gateway API routes. Exit codes: docs/cli.md.",
+    )
+    parser.add_argument("--version", action="version", version=f"dnssync {__version__}")
+    parser.add_argument("--config", dest="config_before", metavar="CONFIG", help=CONFIG_HELP)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    from dnssync.cli.options import CORE_OPTIONS, SOURCE_OPTIONS
+
+    shared = [*SOURCE_OPTIONS, *CORE_OPTIONS, *provider_options]
+    plan = commands.add_parser(
+        "plan", help="show what would change (exit 0 none, 2 changes, 1 errors)"
+    )
+    add_to_parser(plan, [*shared, OUTPUT_OPTION])
+    apply = commands.add_parser("apply", help="apply the plan once (exit 0 done, 1 errors)")
+    add_to_parser(apply, [*shared, OUTPUT_OPTION, YES_OPTION])
+    commands.add_parser("providers", help="list installed providers and their options")
+    parsers = [plan, apply]
+    if run_options:
+        run = commands.add_parser("run", help="the in-cluster daemon")
+        add_to_parser(run, [*shared, *run_options])
+        parsers.append(run)
+    for sub in parsers:
+        # Its own dest: the sub-command's default must not overwrite `dnssync --config F`.
+        sub.add_argument("--config", dest="config_after", metavar="CONFIG", help=CONFIG_HELP)
+    return parser
+
+
+def unknown_arguments(extras: Sequence[str], parser: argparse.ArgumentParser) -> str:
+    known = sorted(_known_flags(parser))
+    named: list[str] = []
+    hidden = 0
+    for arg in extras:
+        if arg.startswith("--") and looks_like_setting_name(arg[2:].split("=", 1)[0]):
+            flag = arg.split("=", 1)[0]
+            guess = difflib.get_close_matches(flag, known, n=1)
+            named.append(f"{flag} (did you mean {guess[0]}?)" if guess else flag)
+        else:
+            hidden += 1
+    parts = []
+    if named:
+        parts.append(f"unrecognized option(s) {', '.join(named)}")
+    if hidden:
+        parts.append(f"{hidden} unexpected argument(s) (values are not shown)")
+    return "; ".join(parts)
+
+
+def _known_flags(parser: argparse.ArgumentParser) -> set[str]:
+    flags: set[str] = set()
+    for action in parser._actions:
+        flags.update(s for s in action.option_strings if s.startswith("--"))
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                flags |= _known_flags(sub)
+    return flags
+
+
+def print_usage_error(error: UsageError) -> None:
+    error.parser.print_usage(sys.stderr)
+    sys.stderr.write(f"{error}\n")
