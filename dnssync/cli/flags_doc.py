@@ -71,12 +71,12 @@ def render(providers: Mapping[str, type[Provider]], distributions: Mapping[str, 
     for name in sorted(providers):
         cls = providers[name]
         package = distributions.get(name, "unknown")
-        description = f" {_cell(cls.description)}" if cls.description else ""
+        description = f": {_cell(cls.description)}" if cls.description else ""
         rows = [(o, ALL_COMMANDS) for o in cls.options]
         parts.append(
             _section(
                 f"`{name}`",
-                f"Package `{package}`.{description}",
+                f"Package `{package}`{description}.",
                 rows,
                 level="###",
                 empty="No flags.",
@@ -86,6 +86,7 @@ def render(providers: Mapping[str, type[Provider]], distributions: Mapping[str, 
 
 
 def _global_rows() -> list[str]:
+    config_help = CONFIG_HELP.replace(" [env DNSSYNC_CONFIG]", "")
     return [
         _row(
             "`--config FILE`",
@@ -93,8 +94,8 @@ def _global_rows() -> list[str]:
             "file path",
             "",
             ALL_COMMANDS,
-            CONFIG_HELP.replace(" [env DNSSYNC_CONFIG]", "")
-            + "; before or after the command, not both",
+            f"{config_help}; before or after the command (one file: two different ones "
+            "are an error)",
         ),
         _row("`--version`", "", "", "", "", "print the version and exit"),
     ]
@@ -145,7 +146,9 @@ def _kind(option: Option) -> str:
 
 
 def _cell(text: str) -> str:
-    return " ".join(text.split()).replace("|", "\\|")
+    """One table cell: one line, and no text Markdown would read as a tag or a column."""
+    text = " ".join(text.split())
+    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _row(*cells: str) -> str:

@@ -247,7 +247,7 @@ def _learn_secrets(
             continue
         flag = "--" + option.flag
         for index, arg in enumerate(argv):
-            if arg == flag and index + 1 < len(argv):
+            if arg == flag and index + 1 < len(argv) and not argv[index + 1].startswith("-"):
                 redactor.add(argv[index + 1])
             elif arg.startswith(flag + "="):
                 redactor.add(arg[len(flag) + 1 :])

@@ -54,6 +54,11 @@ class _Parser(argparse.ArgumentParser):
         self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
     ) -> argparse.Namespace:
         """argparse's own version prints unrecognised arguments verbatim."""
+        args = list(sys.argv[1:] if args is None else args)
+        before = _unknown_before_command(self, args)
+        if before:
+            # Else argparse takes the flag's value for the command ("unknown command").
+            self.error(unknown_arguments(before, self))
         parsed, extras = self.parse_known_args(args, namespace)
         if extras:
             self.error(unknown_arguments(extras, self))
@@ -100,6 +105,20 @@ def build_parser(
     return parser
 
 
+def _unknown_before_command(parser: argparse.ArgumentParser, args: Sequence[str]) -> list[str]:
+    commands = next((a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
+    if commands is None:
+        return []
+    known = {s for a in parser._actions for s in a.option_strings}
+    unknown = []
+    for arg in args:
+        if arg in commands.choices or arg == "--":
+            break
+        if arg.startswith("-") and arg.split("=", 1)[0] not in known:
+            unknown.append(arg)
+    return unknown
+
+
 def unknown_arguments(extras: Sequence[str], parser: argparse.ArgumentParser) -> str:
     known = sorted(_known_flags(parser))
     named: list[str] = []
@@ -108,7 +127,10 @@ def unknown_arguments(extras: Sequence[str], parser: argparse.ArgumentParser) ->
         if arg.startswith("--") and looks_like_setting_name(arg[2:].split("=", 1)[0]):
             flag = arg.split("=", 1)[0]
             guess = difflib.get_close_matches(flag, known, n=1)
-            named.append(f"{flag} (did you mean {guess[0]}?)" if guess else flag)
+            if flag in known:  # a command's flag before the command
+                named.append(f"{flag} (give it after the command)")
+            else:
+                named.append(f"{flag} (did you mean {guess[0]}?)" if guess else flag)
         else:
             hidden += 1
     parts = []

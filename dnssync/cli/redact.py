@@ -17,8 +17,9 @@ from typing import TextIO
 MASK = "***"
 # Shorter "secrets" would mask ordinary words; real keys and tokens are far longer.
 MIN_SECRET_LENGTH = 4
-# Up to the last '@' of the token: a password may hold an unencoded '@' or '/'.
-_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]{0,30}://)(?:[^\s'\"<>@]*@)+")
+# Up to the last '@' of the token: a password may hold an unencoded '@' or '/'. One slash
+# is enough: a URL passed through pathlib (--manifests) comes out as "https:/u:p@h".
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]{0,30}:/{1,2})(?:[^\s'\"<>@]*@)+")
 
 
 class Redactor:
