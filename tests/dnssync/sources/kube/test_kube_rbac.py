@@ -65,10 +65,11 @@ def test_denied_resource_is_a_clear_error_and_deletes_nothing(
 
     restricted = objects.reader_kubeconfig(tmp_path, unique("no-tcproutes"), NO_TCPROUTES)
 
-    # plan: the error names the resource and the missing permission; nothing is deleted
-    code, plan, err = plan_json(["--kubeconfig", str(restricted), *common])
+    # plan: the error names the resource and the missing permission; nothing is deleted,
+    # and the run is incomplete: exit 1 after the (empty) plan.
+    _, plan, err = plan_json(["--kubeconfig", str(restricted), *common], expected=(1,))
     assert not [c for c in plan["changes"] if c["action"] == "delete"], plan
-    assert code == 0
+    assert "the run is incomplete" in err
     assert "forbidden to list tcproutes.gateway.networking.k8s.io/v1" in err
     assert "grant get, list and watch on resource tcproutes" in err
     assert "no records are deleted" in err
