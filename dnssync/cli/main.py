@@ -72,8 +72,10 @@ EXIT_INTERRUPTED = 130
 log = logging.getLogger("dnssync")
 
 # Names of environment variables whose values are masked in output even though dnssync
-# does not read them: provider SDKs may quote them in their errors.
-_SECRET_WORDS = ("SECRET", "TOKEN", "PASSWORD", "PASSWD", "CREDENTIAL", "PRIVATE_KEY")
+# does not read them: provider SDKs may quote them in their errors. Those naming a file
+# (AWS_WEB_IDENTITY_TOKEN_FILE) hold a path, which errors must be able to show.
+_SECRET_WORDS = ("SECRET", "TOKEN", "PASSWORD", "PASSWD", "PRIVATE_KEY")
+_PATH_SUFFIXES = ("_FILE", "_PATH", "_DIR")
 
 
 def provider_classes() -> dict[str, type[Provider]]:
@@ -253,7 +255,8 @@ def _learn_secrets(
                 redactor.add(arg[len(flag) + 1 :])
         redactor.add(env.get(option.env_var))
     for name, value in env.items():
-        if any(word in name.upper() for word in _SECRET_WORDS):
+        upper = name.upper()
+        if any(w in upper for w in _SECRET_WORDS) and not upper.endswith(_PATH_SUFFIXES):
             redactor.add(value)
 
 

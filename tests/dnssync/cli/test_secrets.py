@@ -315,3 +315,17 @@ def test_a_real_apply_at_debug_level_never_logs_the_tsig_secret(
         assert secret not in output
         assert "Traceback" not in output
     assert bind_server.query("kdc-tcp.example.com.", "A") == ["203.0.113.10"]
+
+
+def test_environment_secrets_are_masked_but_paths_are_not(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], clean_env: pytest.MonkeyPatch
+) -> None:
+    """A token file's path must stay readable in an error; a token must not."""
+    path = str(tmp_path / "missing-token-file")
+    clean_env.setenv("AWS_WEB_IDENTITY_TOKEN_FILE", path)
+    clean_env.setenv("SOME_API_TOKEN", "tok-" + SECRET)
+    assert main(["plan", "--config", path]) == 1
+    assert f"config file {path}: No such file" in capsys.readouterr().err
+    assert main(["plan", "--config", "tok-" + SECRET]) == 1
+    err = capsys.readouterr().err
+    assert "config file ***: No such file" in err and SECRET not in err
