@@ -254,7 +254,7 @@ interval: 5m       # read by `run` only
         ("owner-id: 2024-01-01\n", "expected text, got a date"),
         ('owner-id: "a\\nb"\n', "setting 'owner-id': 'a\\nb' contains a control character"),
         ('owner-id: "a\\x1bb"\n', "contains a control character"),
-        ("owner-id: blü\n", "--owner-id 'blü': use printable ASCII only"),
+        ("owner-id: blü\n", "--owner-id (--txt-owner-id) 'bl\\xfc': it contains"),
         ("owner-id: " + "o" * 129 + "\n", "--owner-id is 129 characters long; at most 128"),
         ("default-ttl: " + "9" * 30 + "\n", "setting 'default-ttl': a number with more than 20"),
         ("default-ttl: " + "9" * 5000 + "\n", "setting 'default-ttl': invalid value"),
@@ -291,7 +291,7 @@ def test_config_values_of_the_wrong_kind(
         ("DNSSYNC_MAX_CHANGE_PERCENT", "inf", "'inf' is not an integer"),
         ("DNSSYNC_MAX_CHANGE_PERCENT", "1e1", "'1e1' is not an integer"),
         ("DNSSYNC_OWNER_ID", "a\nb", "DNSSYNC_OWNER_ID: 'a\\nb' contains a control character"),
-        ("DNSSYNC_OWNER_ID", "caf\u00e9", "--owner-id 'café': use printable ASCII only"),
+        ("DNSSYNC_OWNER_ID", "caf\u00e9", "--owner-id (--txt-owner-id) 'caf\\xe9': it contains"),
         ("DNSSYNC_OWNER_ID", "\udcff", "DNSSYNC_OWNER_ID: the value is not valid UTF-8"),
         ("DNSSYNC_FORCE", "maybe", "DNSSYNC_FORCE: 'maybe' is not a boolean"),
         (
@@ -330,7 +330,7 @@ def test_environment_values_of_the_wrong_kind(
         (("--max-change-percent", "3_0"), "--max-change-percent: '3_0' is not an integer"),
         (("--max-change-percent", "9" * 5000), "--max-change-percent: '999"),
         (("--owner-id", "a\tb"), "--owner-id: 'a\\tb' contains a control character"),
-        (("--owner-id", "\u00fcber"), "--owner-id 'über': use printable ASCII only"),
+        (("--owner-id", "\u00fcber"), "--owner-id (--txt-owner-id) '\\xfcber': it contains"),
     ],
 )
 def test_flag_values_of_the_wrong_kind(

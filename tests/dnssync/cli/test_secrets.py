@@ -223,7 +223,7 @@ def test_a_secret_flag_value_is_masked_wherever_it_turns_up(
     )
     out, err = capsys.readouterr()
     assert code == 1
-    assert "--owner-id '***,' must be non-empty" in err
+    assert "--owner-id (--txt-owner-id) '***,': it contains ','" in err
     assert not _leaks(out + err)
 
 
