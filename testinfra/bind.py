@@ -55,11 +55,18 @@ import dns.rcode
 import dns.rdatatype
 import dns.tsig
 
-from testinfra.lifecycle import LiveSet, Stoppable, die_with_parent, stop_process
+from testinfra.lifecycle import (
+    LOG_TAIL_LINES,
+    LiveSet,
+    Stoppable,
+    die_with_parent,
+    log_tail,
+    start_failure,
+    stop_process,
+)
 
 NAMED = "/usr/sbin/named"
 LOOPBACK = "127.0.0.1"
-_LOG_TAIL_BYTES = 6000
 MARKER_LABEL = "_lab"
 
 _ALGORITHMS = {
@@ -235,13 +242,9 @@ class DnsServer(Stoppable, abc.ABC):
 
     # -- helpers for tests
 
-    def log_tail(self, limit: int = _LOG_TAIL_BYTES) -> str:
-        try:
-            data = self.log_path.read_bytes()
-        except OSError as exc:
-            return f"<cannot read log: {exc}>"
-        text = data[-limit:].decode("utf-8", errors="replace")
-        return ("...\n" if len(data) > limit else "") + text
+    def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
+        """The last ``lines`` lines of the server's log."""
+        return log_tail(self.log_path, lines)
 
     def provider_options(self, *zones: str) -> dict[str, str | int | bool | tuple[str, ...]]:
         """Options for the rfc2136 provider, keyed by option dest."""
@@ -283,7 +286,10 @@ class DnsServer(Stoppable, abc.ABC):
         while True:
             proc = self._proc
             if proc is None or proc.poll() is not None:
-                raise DnsServerError(f"{self.kind} exited while starting:\n{self.log_tail()}")
+                code = None if proc is None else proc.returncode
+                raise DnsServerError(
+                    start_failure(f"{self.kind} exited with {code} while starting", self.log_path)
+                )
             try:
                 answer = dns.query.udp(query, self.host, port=self.port, timeout=wait)
                 if answer.answer and self.marker in answer.answer[0].to_text():
@@ -291,10 +297,9 @@ class DnsServer(Stoppable, abc.ABC):
             except (dns.exception.DNSException, OSError):
                 pass
             if time.monotonic() - t0 > self.startup_timeout:
-                raise DnsServerError(
-                    f"{self.kind} on port {self.port} not ready after {self.startup_timeout:g}s:\n"
-                    f"{self.log_tail()}"
-                )
+                waited = f"{self.startup_timeout:g}s"
+                problem = f"{self.kind} on port {self.port} not ready after {waited}"
+                raise DnsServerError(start_failure(problem, self.log_path))
             time.sleep(0.005)
             wait = min(wait * 1.5, 0.5)
 

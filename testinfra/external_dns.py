@@ -39,10 +39,13 @@ from typing import Self
 
 from testinfra.bind import TsigCredentials
 from testinfra.lifecycle import (
+    LOG_TAIL_LINES,
     LiveSet,
     Stoppable,
     die_with_parent,
     free_tcp_port,
+    log_tail,
+    start_failure,
     stop_process,
     wait_until,
 )
@@ -51,7 +54,6 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 BUILD_SCRIPT = REPO_ROOT / "tools" / "external-dns" / "build.sh"
 DEFAULT_VERSION = "v0.23.0"  # keep in step with tools/external-dns/build.sh
 LEGACY_PREFIX = "external-dns.alpha.kubernetes.io/"
-_LOG_TAIL_BYTES = 6000
 
 
 class ExternalDnsError(RuntimeError):
@@ -270,7 +272,8 @@ class ExternalDns(Stoppable):
         def healthy() -> bool:
             if not self.running:
                 code = self._proc.poll() if self._proc is not None else None
-                raise ExternalDnsError(f"external-dns exited with {code}:\n{self.log_tail()}")
+                problem = f"external-dns exited with {code} while starting"
+                raise ExternalDnsError(start_failure(problem, self.log_path))
             try:
                 with urllib.request.urlopen(url, timeout=2) as resp:
                     return bool(resp.status == 200)
@@ -325,13 +328,9 @@ class ExternalDns(Stoppable):
 
     # ------------------------------------------------------------------ observation
 
-    def log_tail(self, limit: int = _LOG_TAIL_BYTES) -> str:
-        try:
-            data = self.log_path.read_bytes()
-        except OSError as exc:
-            return f"<cannot read log: {exc}>"
-        text = data[-limit:].decode("utf-8", errors="replace")
-        return ("...\n" if len(data) > limit else "") + text
+    def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
+        """The last ``lines`` lines of the server's log."""
+        return log_tail(self.log_path, lines)
 
     def log_text(self) -> str:
         try:

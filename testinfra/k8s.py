@@ -67,7 +67,15 @@ from typing import TYPE_CHECKING, Any, Self
 
 import yaml
 
-from testinfra.lifecycle import LiveSet, Stoppable, die_with_parent, stop_process, wait_until
+from testinfra.lifecycle import (
+    LiveSet,
+    Stoppable,
+    die_with_parent,
+    log_tail,
+    start_failure,
+    stop_process,
+    wait_until,
+)
 from testinfra.lifecycle import free_tcp_ports as _free_ports  # tests import it from here
 
 if TYPE_CHECKING:
@@ -85,8 +93,6 @@ TRAEFIK_CRDS = CRDS_ROOT / "traefik" / "v3.7"
 SERVICE_CLUSTER_IP_RANGE = "10.96.0.0/16"
 SERVICE_ACCOUNT_ISSUER = "https://kubernetes.default.svc.cluster.local"
 FIELD_MANAGER = "dnssync-testinfra"
-
-_LOG_TAIL_BYTES = 6000
 
 
 class KubeClusterError(RuntimeError):
@@ -175,19 +181,6 @@ def _check_bin_dir(bin_dir: Path) -> None:
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _tail(path: Path, limit: int = _LOG_TAIL_BYTES) -> str:
-    try:
-        with path.open("rb") as fh:
-            fh.seek(0, os.SEEK_END)
-            size = fh.tell()
-            fh.seek(max(0, size - limit))
-            data = fh.read()
-    except OSError as exc:
-        return f"<cannot read {path}: {exc}>"
-    text = data.decode("utf-8", errors="replace")
-    return ("...\n" if size > limit else "") + text
 
 
 def _wait_until(
@@ -364,10 +357,9 @@ class KubeCluster(Stoppable):
                 for crd_dir in self.crds:
                     self.install_crds(crd_dir, timeout=self.startup_timeout)
             except KubeClusterError as exc:
-                report = self.describe_failure()
-                print(report, file=sys.stderr)
+                report = self.describe_failure(str(exc))
                 self.stop()
-                raise KubeClusterError(f"{exc}\n{report}") from exc
+                raise KubeClusterError(report) from exc
             except BaseException:
                 self.stop()
                 raise
@@ -383,7 +375,7 @@ class KubeCluster(Stoppable):
                 self._wait_apiserver_ready(self.startup_timeout)
                 return
             except KubeClusterError:
-                logs = _tail(self.etcd_log_path) + _tail(self.apiserver_log_path)
+                logs = log_tail(self.etcd_log_path) + log_tail(self.apiserver_log_path)
                 if attempt == attempts or "address already in use" not in logs:
                     raise
                 print(f"testinfra.k8s: port clash, retrying ({attempt})", file=sys.stderr)
@@ -426,9 +418,8 @@ class KubeCluster(Stoppable):
             self._launch_apiserver()
             try:
                 self._wait_apiserver_ready(timeout or self.startup_timeout)
-            except KubeClusterError:
-                print(self.describe_failure(), file=sys.stderr)
-                raise
+            except KubeClusterError as exc:
+                raise KubeClusterError(self.describe_failure(str(exc))) from exc
 
     def restart_apiserver(self, timeout: float | None = None) -> None:
         """stop_apiserver() + start_apiserver()."""
@@ -438,21 +429,13 @@ class KubeCluster(Stoppable):
     def apiserver_running(self) -> bool:
         return self._apiserver is not None and self._apiserver.running()
 
-    def describe_failure(self) -> str:
-        """Tails of both logs, for error reports."""
-        parts = [f"testinfra.k8s: cluster in {self.workdir}"]
-        for proc, path in (
-            (self._etcd, self.etcd_log_path),
-            (self._apiserver, self.apiserver_log_path),
-        ):
-            code = proc.exit_code() if proc is not None else None
-            state = (
-                "not running"
-                if proc is None
-                else ("running" if code is None else f"exited with {code}")
-            )
-            parts.append(f"----- {path.name} ({state}) -----\n{_tail(path)}")
-        return "\n".join(parts)
+    def describe_failure(self, problem: str) -> str:
+        """``problem`` and the last lines of the log of the server at fault: etcd's when
+        etcd is not running, else kube-apiserver's (one log, not both)."""
+        etcd_down = self._etcd is None or not self._etcd.running()
+        if etcd_down and self.etcd_log_path.exists():
+            return start_failure(problem, self.etcd_log_path)
+        return start_failure(problem, self.apiserver_log_path)
 
     # ------------------------------------------------------------------ internals
 
@@ -888,7 +871,7 @@ def _cli(argv: Sequence[str] | None = None) -> int:
         try:
             for _ in _forever():
                 if not cluster.apiserver_running():
-                    print("kube-apiserver died:\n" + cluster.describe_failure(), file=sys.stderr)
+                    print(cluster.describe_failure("kube-apiserver died"), file=sys.stderr)
                     return 1
         except KeyboardInterrupt:
             print("\nstopping...", flush=True)

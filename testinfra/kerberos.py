@@ -41,12 +41,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
 
-from testinfra.lifecycle import LiveSet, Stoppable, die_with_parent, stop_process
+from testinfra.lifecycle import (
+    LOG_TAIL_LINES,
+    LiveSet,
+    Stoppable,
+    die_with_parent,
+    log_tail,
+    stop_process,
+)
 from testinfra.netns import listening
 
 BINARIES = ("kdb5_util", "kadmin.local", "krb5kdc", "kinit", "klist", "kdestroy")
 INSTALL = "apt-get install -y krb5-kdc krb5-admin-server krb5-user"
-_LOG_TAIL_BYTES = 6000
 
 KDC_CONF = """[kdcdefaults]
     kdc_listen = {udp}
@@ -328,13 +334,12 @@ class KerberosKdc(Stoppable):
 
     # ------------------------------------------------------------------ helpers
 
-    def log_tail(self, limit: int = _LOG_TAIL_BYTES) -> str:
+    def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
+        """The last ``lines`` lines of the KDC's log."""
         try:
-            data = self.log_path.read_bytes()
-        except (OSError, KdcError) as exc:
-            return f"<cannot read log: {exc}>"
-        text = data[-limit:].decode("utf-8", errors="replace")
-        return ("...\n" if len(data) > limit else "") + text
+            return log_tail(self.log_path, lines)
+        except KdcError as exc:  # not set up: no directory yet
+            return f"<no log: {exc}>"
 
     def _create_realm(self) -> None:
         d = self._dir()
@@ -376,13 +381,17 @@ class KerberosKdc(Stoppable):
         while True:
             proc = self._proc
             if proc is None or proc.poll() is not None:
-                raise KdcError(f"krb5kdc exited while starting:\n{self.log_tail()}")
+                raise KdcError(
+                    f"krb5kdc exited with {proc.poll() if proc else None} while starting; "
+                    f"the last {LOG_TAIL_LINES} lines of kdc.log:\n{self.log_tail()}"
+                )
             if want_udp <= listening(proc.pid, "udp") and want_tcp <= listening(proc.pid, "tcp"):
                 return
             if time.monotonic() > deadline:
                 raise KdcError(
                     f"krb5kdc not listening on udp {sorted(want_udp)} tcp {sorted(want_tcp)} "
-                    f"after {self.startup_timeout:g}s:\n{self.log_tail()}"
+                    f"after {self.startup_timeout:g}s; the last {LOG_TAIL_LINES} lines of "
+                    f"kdc.log:\n{self.log_tail()}"
                 )
             time.sleep(0.01)
 

@@ -6,6 +6,10 @@
 * :func:`stop_process`: SIGTERM, wait, then SIGKILL.
 * :func:`free_tcp_port` / :func:`free_tcp_ports`: free TCP ports on 127.0.0.1.
 * :func:`wait_until`: poll a check until true or a deadline passes.
+* :func:`log_tail` / :func:`start_failure`: what a server that did not start says about
+  it: the last :data:`LOG_TAIL_LINES` lines of its own log, once (the pytest plugin
+  :mod:`testinfra.pytest_plugin` shows a session fixture's start failure in full only
+  for the first test that needed it).
 """
 
 from __future__ import annotations
@@ -20,8 +24,12 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
+from pathlib import Path
 from types import TracebackType
 from typing import Generic, Protocol, Self, TypeVar
+
+LOG_TAIL_LINES = 40
+_TAIL_READ_BYTES = 64 * 1024
 
 
 class Stoppable:
@@ -143,3 +151,23 @@ def wait_until(
         if time.monotonic() >= deadline:
             raise error(message)
         time.sleep(interval)
+
+
+def log_tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
+    """The last ``lines`` lines of a log file (or why it cannot be read)."""
+    try:
+        with path.open("rb") as fh:
+            fh.seek(0, 2)
+            size = fh.tell()
+            fh.seek(max(0, size - _TAIL_READ_BYTES))
+            data = fh.read()
+    except OSError as exc:
+        return f"<cannot read {path.name}: {exc.strerror or exc}>"
+    text = data.decode("utf-8", errors="replace").splitlines()
+    return "\n".join(text[-lines:])
+
+
+def start_failure(problem: str, log: Path, lines: int = LOG_TAIL_LINES) -> str:
+    """The message for a server that did not start: ``problem`` (naming the server), then
+    the last ``lines`` lines of that server's log, and no other log."""
+    return f"{problem}; the last {lines} lines of {log.name}:\n{log_tail(log, lines)}"

@@ -56,7 +56,7 @@ import dns.query
 import dns.rdatatype
 
 from testinfra.bind import MARKER_LABEL, BindServer, DnsServerError, TsigCredentials
-from testinfra.lifecycle import Stoppable, die_with_parent
+from testinfra.lifecycle import Stoppable, die_with_parent, start_failure
 
 CLONE_NEWNET = 0x40000000
 UNSHARE = "unshare"
@@ -391,7 +391,9 @@ class BindInNamespace(BindServer):
             while True:
                 proc = self._proc
                 if proc is None or proc.poll() is not None:
-                    raise DnsServerError(f"named exited while starting:\n{self.log_tail()}")
+                    code = None if proc is None else proc.returncode
+                    problem = f"named in the namespace exited with {code} while starting"
+                    raise DnsServerError(start_failure(problem, self.log_path))
                 try:
                     answer = dns.query.udp(
                         query, self.host, port=self.port, timeout=wait, sock=sock
@@ -401,10 +403,8 @@ class BindInNamespace(BindServer):
                 except (dns.exception.DNSException, OSError):
                     pass
                 if time.monotonic() - t0 > self.startup_timeout:
-                    raise DnsServerError(
-                        f"named in the namespace not ready after {self.startup_timeout:g}s:\n"
-                        f"{self.log_tail()}"
-                    )
+                    problem = f"named in the namespace not ready after {self.startup_timeout:g}s"
+                    raise DnsServerError(start_failure(problem, self.log_path))
                 time.sleep(0.005)
                 wait = min(wait * 1.5, 0.5)
 

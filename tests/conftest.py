@@ -1,4 +1,4 @@
-"""Hypothesis profiles for every property and fuzz test.
+"""Hypothesis profiles for every property and fuzz test; the testinfra pytest plugin.
 
 ``ci`` (the default) keeps each property test to a bounded number of examples and no
 deadline (a loaded CI machine must not turn slowness into failures); ``long`` is for
@@ -10,6 +10,10 @@ from __future__ import annotations
 import os
 
 from hypothesis import HealthCheck, settings
+
+# A fixture's set-up error (a server that did not start) in full once, not once per test;
+# pytester runs that plugin's own test.
+pytest_plugins = ("testinfra.pytest_plugin", "pytester")
 
 settings.register_profile(
     "ci",

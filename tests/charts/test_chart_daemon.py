@@ -27,6 +27,7 @@ from typing import Any
 import pytest
 
 from testinfra.k8s import KubeCluster
+from testinfra.lifecycle import log_tail
 from tests.charts.helmchart import CHART_DIR, CI_DIR, Helm
 
 pytestmark = pytest.mark.k8s
@@ -236,7 +237,7 @@ def test_daemon_becomes_ready_with_the_chart_token(
     deadline = time.monotonic() + 60
     status, body = 0, ""
     while time.monotonic() < deadline:
-        assert proc.poll() is None, f"dnssync run exited {proc.returncode}:\n{log.read_text()}"
+        assert proc.poll() is None, f"dnssync run exited {proc.returncode}:\n{log_tail(log)}"
         try:
             status, body = _get(f"{url}/readyz")
         except OSError:
@@ -244,7 +245,7 @@ def test_daemon_becomes_ready_with_the_chart_token(
         if status == 200:
             break
         time.sleep(0.5)
-    assert status == 200, f"/readyz {status} {body}\n{log.read_text()[-4000:]}"
+    assert status == 200, f"/readyz {status} {body}\n{log_tail(log)}"
     assert _get(f"{url}/healthz")[0] == 200
     lease = chart_cluster.request(
         "GET", f"/apis/coordination.k8s.io/v1/namespaces/{NS}/leases/{LEASE}"
@@ -273,8 +274,8 @@ def test_daemon_becomes_ready_with_the_chart_token(
         if reasons:
             break
         time.sleep(0.5)
-    assert reasons, log.read_text()[-4000:]
+    assert reasons, log_tail(log)
 
     text = log.read_text()
     assert "namespaces" in text  # the listener's selector made it read Namespaces
-    assert "forbidden" not in text.lower(), text[-4000:]  # every 403 body says Forbidden
+    assert "forbidden" not in text.lower(), log_tail(log)  # every 403 body says Forbidden

@@ -39,6 +39,7 @@ import yaml
 
 from testinfra.k8s import KubeApiError, KubeCluster
 from testinfra.kerberos import Endpoint, KerberosKdc, KinitResult
+from testinfra.lifecycle import log_tail
 from testinfra.netns import BindInNamespace, NetNamespace
 
 pytestmark = [pytest.mark.k8s, pytest.mark.bind, pytest.mark.slow, pytest.mark.timeout(180)]
@@ -64,9 +65,8 @@ class Daemon:
     proc: subprocess.Popen[bytes]
     log_path: Path
 
-    def log_tail(self, limit: int = 6000) -> str:
-        data = self.log_path.read_bytes()
-        return data[-limit:].decode(errors="replace")
+    def log_tail(self) -> str:
+        return log_tail(self.log_path)
 
     def check_alive(self) -> None:
         code = self.proc.poll()

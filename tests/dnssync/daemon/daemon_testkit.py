@@ -33,6 +33,7 @@ from dnssync.sources.projection import project
 from dnssync.sources.snapshot import SourceSnapshot
 from testinfra.bind import BindServer, free_port
 from testinfra.k8s import KubeApiError, KubeCluster
+from testinfra.lifecycle import log_tail
 
 REPO = Path(__file__).resolve().parents[3]
 DNSSYNC = REPO / ".venv" / "bin" / "dnssync"
@@ -302,7 +303,7 @@ class Daemon:
 
     def _healthy(self) -> bool:
         if not self.running():
-            raise AssertionError(f"{self.name} exited early:\n{self.log()}")
+            raise AssertionError(f"{self.name} exited early:\n{log_tail(self.log_path)}")
         try:
             return self.get("/healthz")[0] == 200
         except OSError:
