@@ -1,1 +1,2 @@
-"""Benchmarks: scripts that print a table and can write JSON (``--json PATH``)."""
+"""Benchmarks: scripts that print a table and write JSON (a temp file, ``--json PATH``, or
+bench/results/ with ``--save``; see bench/output.py)."""

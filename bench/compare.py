@@ -28,10 +28,11 @@ the serial moves.
     python -m bench.compare --sizes 100,1000 --idle 0
     python -m bench.compare --tools dnssync --sizes 100
 
-Writes a table on stdout, JSON (``--json``, default bench/results/compare.json) and a
-PNG chart (``--png``, default bench/results/compare.png; needs matplotlib from the
-``bench`` dependency group). Needs the binaries of tools/k8s/build.sh and
-tools/external-dns/build.sh (built on first use) and BIND9.
+Writes a table on stdout, and JSON, the table as Markdown (``.md``) and a PNG chart
+(``.png``, needs matplotlib from the ``bench`` dependency group) to a new temp file, to
+``--json PATH`` (``--png PATH`` for the chart), or with ``--save`` to
+``bench/results/compare.{json,md,png}``, the committed results. Needs the binaries of
+tools/k8s/build.sh and tools/external-dns/build.sh (built on first use) and BIND9.
 """
 
 from __future__ import annotations
@@ -42,7 +43,6 @@ import os
 import platform
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.request
@@ -59,6 +59,7 @@ import dns.query
 import dns.rdatatype
 
 import dnssync
+from bench.output import Clock, add_output_options, private_workdir, result_path, write_json
 from testinfra.bind import BindServer, DnsServer, TsigCredentials
 from testinfra.dns_proxy import DnsCountingProxy
 from testinfra.external_dns import ExternalDns, ensure_binary, parse_prometheus_text
@@ -70,7 +71,6 @@ SRV_NAMESPACE = "bench-srv"  # the same Services with dnssync.io/srv-domain
 OWNER = "bench"
 PREFIX = "external-dns.alpha.kubernetes.io/"
 REPO = Path(__file__).resolve().parent.parent
-RESULTS = REPO / "bench" / "results"
 TOOLS = ("externaldns", "dnssync", "dnssync-srv")
 LABELS = {"externaldns": "ExternalDNS", "dnssync": "dnssync", "dnssync-srv": "dnssync + SRV"}
 NAMESPACES = {"externaldns": NAMESPACE, "dnssync": NAMESPACE, "dnssync-srv": SRV_NAMESPACE}
@@ -387,8 +387,10 @@ class DnssyncTool:
         tsig: TsigCredentials,
         interval: str,
         namespace: str,
+        workdir: Path,
     ) -> None:
-        self.workdir = Path(tempfile.mkdtemp(prefix="dnssync-bench-"))
+        self.workdir = workdir
+        workdir.mkdir(parents=True, exist_ok=True)
         self.port = _free_port()
         self.argv = [
             sys.executable,
@@ -540,6 +542,7 @@ def run_tool(
     count: int,
     tsig: TsigCredentials,
     args: argparse.Namespace,
+    workdir: Path,
 ) -> dict[str, Any]:
     changed = changed_indexes(count, args.change_percent)
     namespace = NAMESPACES[tool_name]
@@ -547,8 +550,17 @@ def run_tool(
     with BindServer((ZONE,), tsig=tsig) as bind, DnsCountingProxy(bind.host, bind.port) as proxy:
         probe = ZoneProbe(bind)
         tool: ExternalDnsTool | DnssyncTool
-        kind = ExternalDnsTool if tool_name == "externaldns" else DnssyncTool
-        tool = kind(cluster.kubeconfig_path, proxy, tsig, args.interval, namespace)
+        if tool_name == "externaldns":
+            tool = ExternalDnsTool(cluster.kubeconfig_path, proxy, tsig, args.interval, namespace)
+        else:
+            tool = DnssyncTool(
+                cluster.kubeconfig_path,
+                proxy,
+                tsig,
+                args.interval,
+                namespace,
+                workdir / f"{tool_name}-{count}",
+            )
         result: dict[str, Any] = {
             "tool": tool_name,
             "services": count,
@@ -805,8 +817,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--quiet", type=float, default=8.0, help="seconds without DNS traffic that end a phase"
     )
     parser.add_argument("--timeout", type=float, default=1800.0, help="per phase, seconds")
-    parser.add_argument("--json", type=Path, default=RESULTS / "compare.json")
-    parser.add_argument("--png", type=Path, default=RESULTS / "compare.png")
+    add_output_options(parser, "compare.json (and .md, .png)")
+    parser.add_argument("--png", type=Path, help="the chart (default: beside the JSON, with .png)")
     args = parser.parse_args(argv)
     if args.quiet < 7:
         # ExternalDNS reconciles again 5 s (+ its 1 s ticker) after the informers' start-up
@@ -826,17 +838,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     env = environment(edns_binary)
     print(f"ExternalDNS {env['external_dns']}, dnssync {env['dnssync']}, {env['bind']}", flush=True)
     tsig = TsigCredentials.generate("bench-key")
+    clock = Clock()
     results: list[dict[str, Any]] = []
-    for count in sizes:
-        with KubeCluster(crds=()) as cluster:
-            namespaces = sorted({NAMESPACES[t] for t in tools})
-            seconds = populate(cluster, count, namespaces)
-            print(
-                f"N={count}: {count} Services in {', '.join(namespaces)} created in {seconds:.1f}s",
-                flush=True,
-            )
-            for tool in tools:
-                results.append(run_tool(tool, cluster, count, tsig, args))
+    with private_workdir("compare") as workdir:
+        for count in sizes:
+            with KubeCluster(crds=()) as cluster:
+                namespaces = sorted({NAMESPACES[t] for t in tools})
+                seconds = populate(cluster, count, namespaces)
+                print(
+                    f"N={count}: {count} Services in {', '.join(namespaces)} "
+                    f"created in {seconds:.1f}s",
+                    flush=True,
+                )
+                for tool in tools:
+                    results.append(run_tool(tool, cluster, count, tsig, args, workdir))
     document = {
         "benchmark": "bench.compare",
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -854,20 +869,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             "--resync-jitter 0s (debounce 100ms)",
         },
         "results": results,
+        "wall_seconds": clock.seconds(),
     }
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(document, indent=2) + "\n")
     print()
     print(table(results))
     print(NOTE)
-    summary = args.json.with_suffix(".md")
+    json_path = write_json(result_path(args, "compare"), document)
+    summary = json_path.with_suffix(".md")
     summary.write_text(
         f"# bench.compare, {document['date']}\n\n{table(results)}\n{NOTE}\n\n"
         f"Environment: `{json.dumps(env)}`\n"
     )
-    print(f"\nJSON: {args.json}\nTable: {summary}")
-    if chart(results, args.png):
-        print(f"PNG:  {args.png}")
+    print(f"Table: {summary}")
+    png = args.png or json_path.with_suffix(".png")
+    if chart(results, png):
+        print(f"PNG:  {png}")
     return 0
 
 

@@ -9,7 +9,8 @@ projection drops. The source runs in a separate process
 watching an empty namespace gives the baseline (interpreter + libraries).
 
     python -m bench.informer                         # 10k Services + 1k Gateway API objects
-    python -m bench.informer --services 2000 --gateways 50 --json bench/results/informer.json
+    python -m bench.informer --services 2000 --gateways 50      # JSON to a temp file
+    python -m bench.informer --save                # bench/results/informer.json
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from bench.output import Clock, add_output_options, result_path, write_json
 from dnssync.sources.kube.api import MERGE_PATCH, KubeApi
 from dnssync.sources.kube.client import ClientSettings, connect
 from dnssync.sources.kube.errors import KubeApiError
@@ -300,14 +302,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--workers", type=int, default=8, help="parallel creation requests")
     parser.add_argument("--kubeconfig", help="use this loopback cluster instead of starting one")
-    parser.add_argument("--json", metavar="PATH", help="also write the result as JSON")
+    add_output_options(parser, "informer.json")
     args = parser.parse_args(argv)
+    clock = Clock()
     result = run(args)
     print(table(result))
-    if args.json:
-        path = Path(args.json)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(result, indent=2) + "\n")
+    write_json(result_path(args, "informer"), {**result, "wall_seconds": clock.seconds()})
     return 0
 
 

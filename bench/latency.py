@@ -9,13 +9,13 @@ zone reads, which should be none), the daemon's CPU seconds (``/proc/<pid>/stat`
 resident memory.
 
     python -m bench.latency                                   # 1,000 Services, 200 changes
-    python -m bench.latency --services 200 --changes 50 --json bench/results/latency.json
+    python -m bench.latency --services 200 --changes 50       # JSON to a temp file
+    python -m bench.latency --save      # bench/results/latency.json (latency-N.json for N)
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import re
@@ -23,7 +23,6 @@ import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -40,6 +39,7 @@ import dns.zone
 from rich.console import Console
 from rich.table import Table
 
+from bench.output import Clock, add_output_options, private_workdir, result_path, write_json
 from testinfra.bind import BindServer, DnsServer, free_port
 from testinfra.k8s import KubeCluster
 
@@ -234,8 +234,11 @@ def start_daemon(
 def run(services: int, changes: int, debounce: str, workers: int, poll: float) -> dict[str, Any]:
     changes = min(changes, services)
     row: dict[str, Any] = {"services": services, "changes": changes, "debounce": debounce}
-    workdir = Path(tempfile.mkdtemp(prefix="dnssync-latency-"))
-    with KubeCluster() as kube, BindServer([ZONE]) as bind:
+    with (
+        private_workdir("latency") as workdir,
+        KubeCluster() as kube,
+        BindServer([ZONE]) as bind,
+    ):
         row["create_services_s"] = round(create_services(kube, services, workers), 2)
         port = free_port()
         metrics = Metrics(port)
@@ -364,26 +367,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--poll", type=float, default=0.002, help="seconds between queries to BIND (0.002)"
     )
-    parser.add_argument("--json", type=Path, help="write the results here")
+    add_output_options(parser, "latency.json, or latency-N.json for --services N")
     args = parser.parse_args(argv)
     if args.services < 1 or args.changes < 1:
         parser.error("--services and --changes must be at least 1")
     if not DNSSYNC.exists():
         parser.error(f"{DNSSYNC} not found (tools/setup.sh)")
+    clock = Clock()
     row = run(args.services, args.changes, args.debounce, args.workers, args.poll)
     console = Console()
     show(row, console if console.is_terminal else Console(width=110))
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        document = {
-            "benchmark": "latency",
-            "python": platform.python_version(),
-            "machine": platform.machine(),
-            "cpus": os.cpu_count(),
-            "argv": sys.argv[1:] if argv is None else argv,
-            "result": row,
-        }
-        args.json.write_text(json.dumps(document, indent=2) + "\n")
+    document = {
+        "benchmark": "latency",
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "argv": sys.argv[1:] if argv is None else argv,
+        "result": row,
+        "wall_seconds": clock.seconds(),
+    }
+    name = "latency" if args.services == 1000 else f"latency-{args.services}"
+    write_json(result_path(args, name), document)
     return 0 if row.get("missed") == 0 and row.get("exit_code") == 0 else 1
 
 

@@ -6,7 +6,8 @@ reading the manifests, computing desired records, planning against an empty zone
 against a fully populated one (the plan applied to the in-memory provider first).
 
     python -m bench.plan                 # 1k, 10k, 50k
-    python -m bench.plan --sizes 1000 --json bench/results/plan.json
+    python -m bench.plan --sizes 1000    # JSON to a temp file (path printed)
+    python -m bench.plan --save          # bench/results/plan.json
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from bench.output import Clock, add_output_options, result_path, write_json
 
 ZONE = "example.com"
 
@@ -135,12 +138,13 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--sizes", default="1000,10000,50000")
-    parser.add_argument("--json", type=Path, help="write the results here")
+    add_output_options(parser, "plan.json")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         print(json.dumps(measure(args.child)))
         return 0
+    clock = Clock()
     rows = []
     for size in (int(s) for s in args.sizes.split(",")):
         with tempfile.TemporaryDirectory(prefix="dnssync-bench-") as tmp:
@@ -155,9 +159,8 @@ def main(argv: list[str] | None = None) -> int:
         row = {"services": size, **json.loads(out.stdout.strip().splitlines()[-1])}
         rows.append(row)
         print_row(row, header=len(rows) == 1)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"benchmark": "plan", "rows": rows}, indent=2) + "\n")
+    document = {"benchmark": "plan", "rows": rows, "wall_seconds": clock.seconds()}
+    write_json(result_path(args, "plan"), document)
     return 0
 
 

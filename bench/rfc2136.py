@@ -6,7 +6,8 @@ unchanged zone with the SOA-serial shortcut (one SOA query each) and without it 
 AXFR each); then delete everything.
 
     python -m bench.rfc2136                          # 1,000 records on BIND
-    python -m bench.rfc2136 --records 5000 --server bind,knot --json bench/results/rfc2136.json
+    python -m bench.rfc2136 --records 5000 --server bind,knot   # JSON to a temp file
+    python -m bench.rfc2136 --save                  # bench/results/rfc2136.json
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import importlib
-import json
 import platform
 import time
 from collections.abc import Callable
@@ -24,6 +24,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from bench.output import Clock, add_output_options, private_workdir, result_path, write_json
 from dnssync.model.changes import ChangeGroup
 from dnssync.model.names import DomainName
 from dnssync.providers.base import Provider
@@ -32,9 +33,10 @@ from testinfra.bind import BindServer, DnsServer
 from testinfra.knot import KnotServer
 
 ZONES = ("bench.test", "bench-noverify.test")
-SERVERS: dict[str, Callable[[tuple[str, ...]], DnsServer]] = {
-    "bind": lambda zones: BindServer(zones),
-    "knot": lambda zones: KnotServer(zones),
+# (zones, the parent of the server's temp dir: its config holds the TSIG secret)
+SERVERS: dict[str, Callable[[tuple[str, ...], str], DnsServer]] = {
+    "bind": lambda zones, parent: BindServer(zones, workdir_parent=parent),
+    "knot": lambda zones, parent: KnotServer(zones, workdir_parent=parent),
 }
 
 
@@ -120,9 +122,9 @@ def delete_run(server: DnsServer, zone: DomainName, count: int) -> dict[str, Any
     }
 
 
-def run(kind: str, count: int, rounds: int) -> dict[str, Any]:
+def run(kind: str, count: int, rounds: int, workdir: Path) -> dict[str, Any]:
     zone, plain = (DomainName.parse(z) for z in ZONES)
-    with SERVERS[kind](ZONES) as server:
+    with SERVERS[kind](ZONES, str(workdir)) as server:
         row: dict[str, Any] = {"server": kind, "records": count, "reconciles": rounds}
         row["apply"] = apply_run(server, zone, count, verify=True)
         row["apply_no_readback"] = apply_run(server, plain, count, verify=False)
@@ -180,24 +182,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--records", type=int, default=1000, help="records to apply (1000)")
     parser.add_argument("--server", default="bind", help="bind, knot or bind,knot (bind)")
     parser.add_argument("--reconciles", type=int, default=5, help="reads per mode (5)")
-    parser.add_argument("--json", type=Path, help="write the results here")
+    add_output_options(parser, "rfc2136.json")
     args = parser.parse_args(argv)
     kinds = [k.strip() for k in args.server.split(",") if k.strip()]
     unknown = [k for k in kinds if k not in SERVERS]
     if unknown or args.records < 1 or args.reconciles < 1:
         parser.error(f"bad arguments: servers {unknown or kinds}, records {args.records}")
-    rows = [run(kind, args.records, args.reconciles) for kind in kinds]
+    clock = Clock()
+    with private_workdir("rfc2136") as workdir:
+        rows = [run(kind, args.records, args.reconciles, workdir) for kind in kinds]
     console = Console()
     show(rows, console if console.is_terminal else Console(width=110))
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        document = {
-            "benchmark": "rfc2136",
-            "python": platform.python_version(),
-            "machine": platform.machine(),
-            "rows": rows,
-        }
-        args.json.write_text(json.dumps(document, indent=2) + "\n")
+    document = {
+        "benchmark": "rfc2136",
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "rows": rows,
+        "wall_seconds": clock.seconds(),
+    }
+    write_json(result_path(args, "rfc2136"), document)
     return 0
 
 
