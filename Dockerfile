@@ -19,16 +19,30 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1 \
     PYTHONDONTWRITEBYTECODE=1
 WORKDIR /src
-COPY pyproject.toml README.md ./
+# Dependencies first, from the pyproject files alone and pinned by tools/constraints.txt:
+# a change of the source reuses this layer (tools/image/build.sh builds with --layers).
+# Every provider's pyproject.toml is listed (tests/charts/test_dockerfile.py checks).
+# hatchling goes into a separate build venv, never into the runtime one.
+COPY pyproject.toml ./
+COPY tools/constraints.txt tools/
+COPY providers/google/pyproject.toml providers/google/
+COPY providers/rfc2136/pyproject.toml providers/rfc2136/
+COPY providers/route53/pyproject.toml providers/route53/
+RUN python3 -c 'import sys, tomllib; print(*(d for f in sys.argv[1:] for d in tomllib.load(open(f, "rb"))["project"]["dependencies"] if not d.startswith("dnssync")), sep="\n")' \
+        pyproject.toml providers/*/pyproject.toml > /tmp/requirements.txt \
+    && python3 -m venv /opt/venv \
+    && /opt/venv/bin/pip install --no-cache-dir --compile -c tools/constraints.txt -r /tmp/requirements.txt \
+    && python3 -m venv /opt/build \
+    && /opt/build/bin/pip install --no-cache-dir -c tools/constraints.txt hatchling
+# Then wheels of the core and of every provider under providers/, installed without
+# dependencies (all there already); pip and setuptools leave the venv at the end: the
+# final image gets a runtime, not a packaging toolchain.
+COPY README.md ./
 COPY dnssync/ dnssync/
 COPY providers/ providers/
-# Wheels of the core and of every provider under providers/, then one venv with them
-# and their dependencies. pip and setuptools leave the venv at the end: the final
-# image gets a runtime, not a packaging toolchain.
-SHELL ["/bin/bash", "-o", "pipefail", "-c"]
-RUN python3 -m venv /opt/venv \
-    && /opt/venv/bin/pip wheel --no-cache-dir --no-deps --wheel-dir /wheels . providers/*/ \
-    && /opt/venv/bin/pip install --no-cache-dir --compile /wheels/*.whl \
+RUN /opt/build/bin/pip wheel --no-cache-dir --no-deps --no-build-isolation --wheel-dir /wheels . providers/*/ \
+    && /opt/venv/bin/pip install --no-cache-dir --no-deps --compile /wheels/*.whl \
+    && /opt/venv/bin/pip check \
     && /opt/venv/bin/pip uninstall --yes pip setuptools \
     && /opt/venv/bin/dnssync --version \
     && /opt/venv/bin/dnssync providers
@@ -44,7 +58,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     HOME=/home/nonroot
 # The distroless convention: user and group "nonroot", uid/gid 65532.
 RUN groupadd --gid 65532 nonroot \
-    && useradd --no-log-init --uid 65532 --gid 65532 --home-dir /home/nonroot --create-home \
+    && useradd --no-log-init -K UID_MAX=65532 --uid 65532 --gid 65532 --home-dir /home/nonroot --create-home \
        --shell /usr/sbin/nologin nonroot
 COPY --from=builder /opt/venv /opt/venv
 COPY examples/ /app/examples/

@@ -1,7 +1,8 @@
 """Whether a test that needs a real server skips or fails when the server is missing.
 
 Kubernetes binaries: skip on a laptop, fail in CI (``DNSSYNC_REQUIRE_K8S=1``, set by
-tools/test.sh). DNS servers: fail, unless ``DNSSYNC_ALLOW_SKIP_DNS=1`` on a laptop.
+tools/test.sh). DNS servers: fail, unless ``DNSSYNC_ALLOW_SKIP_DNS=1`` on a laptop. The
+image build (root, buildah, debootstrap): skip, fail with ``DNSSYNC_REQUIRE_SERVERS=1``.
 """
 
 from __future__ import annotations
@@ -32,3 +33,9 @@ def require_k8s(ok: bool, reason: str = K8S_MISSING) -> None:
 
 def require_dns(ok: bool, reason: str) -> None:
     require(ok, reason, strict=not env_set("DNSSYNC_ALLOW_SKIP_DNS"))
+
+
+def require_image_build(ok: bool, reason: str) -> None:
+    """The container image build (root, buildah, debootstrap): skip on a laptop without
+    them, fail in CI (``DNSSYNC_REQUIRE_SERVERS=1``, set by tools/test.sh)."""
+    require(ok, reason, strict=env_set("DNSSYNC_REQUIRE_SERVERS"))

@@ -32,6 +32,7 @@ A cluster for a person (prints the kubeconfig path, runs until Ctrl-C)::
     python -m testinfra.k8s up [--no-watch-cache] [--compaction-interval 5]
                                [--crds DIR | --no-crds] [--workdir DIR]
     python -m testinfra.k8s build           # only build/locate the binaries
+    python -m testinfra.k8s apply FILE_OR_DIR...   # objects + their status (no kubectl)
 
 Environment:
 
@@ -837,10 +838,33 @@ def _cli(argv: Sequence[str] | None = None) -> int:
     )
     up.add_argument("--no-crds", action="store_true", help="install no CRDs")
     up.add_argument("--workdir", default=None, help="keep data/logs here (kept after exit)")
+    apply = sub.add_parser(
+        "apply",
+        help="apply manifests and their status to a running test cluster (no kubectl needed)",
+    )
+    apply.add_argument("paths", nargs="+", type=Path, metavar="FILE_OR_DIR")
+    apply.add_argument(
+        "--kubeconfig",
+        type=Path,
+        default=os.environ.get("KUBECONFIG"),
+        help="default: $KUBECONFIG (as printed by 'up')",
+    )
     args = parser.parse_args(argv)
 
     if args.cmd == "build":
         print(ensure_binaries())
+        return 0
+    if args.cmd == "apply":
+        from testinfra.k8s_apply import ApplyError, apply_manifests
+
+        if args.kubeconfig is None:
+            parser.error("apply: no --kubeconfig and no $KUBECONFIG")
+        try:
+            for line in apply_manifests(args.kubeconfig, args.paths):
+                print(line)
+        except ApplyError as exc:
+            print(f"testinfra.k8s apply: {exc}", file=sys.stderr)
+            return 1
         return 0
 
     crds: list[str] | None = [] if args.no_crds else args.crds

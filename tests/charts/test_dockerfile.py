@@ -1,7 +1,7 @@
 """The Dockerfile: hadolint-clean, multi-stage, non-root, base image as a build arg.
 
 The image build itself (buildah from a local debootstrap base, plus a smoke run inside)
-is ``tools/image/build.sh``: minutes, not part of every test run.
+is ``tools/image/build.sh``, run by tests/charts/test_image.py.
 """
 
 from __future__ import annotations
@@ -92,15 +92,42 @@ def test_final_stage_is_runtime_only_and_non_root() -> None:
     assert "PATH=/opt/venv/bin:$PATH" in env and "PYTHONDONTWRITEBYTECODE=1" in env
 
 
-def test_builder_installs_core_and_every_provider_then_drops_pip() -> None:
+def _builder() -> list[tuple[str, str]]:
     instructions = _instructions()
     last_from = max(i for i, (word, _) in enumerate(instructions) if word == "FROM")
-    builder = instructions[:last_from]
-    run = " ".join(args for word, args in builder if word == "RUN")
-    assert "pip wheel --no-cache-dir --no-deps --wheel-dir /wheels . providers/*/" in run
-    assert "pip install --no-cache-dir --compile /wheels/*.whl" in run
-    assert "pip uninstall --yes pip setuptools" in run
-    assert "dnssync --version" in run
+    return instructions[:last_from]
+
+
+def test_builder_installs_pinned_dependencies_before_the_source() -> None:
+    """The dependency layer sees only pyproject files and the pins, so a source change
+    reuses it (tools/image/build.sh builds with --layers)."""
+    builder = _builder()
+    runs = [i for i, (word, _) in enumerate(builder) if word == "RUN"]
+    assert len(runs) == 2
+    deps, local = (builder[i][1] for i in runs)
+    copied_before_deps = [args for word, args in builder[: runs[0]] if word == "COPY"]
+    assert all(
+        args.split()[0].endswith(("pyproject.toml", "constraints.txt"))
+        for args in copied_before_deps
+    )
+    assert "pip install --no-cache-dir --compile -c tools/constraints.txt -r" in deps
+    assert "hatchling" in deps and "/opt/build" in deps  # the build backend stays out of /opt/venv
+    assert (
+        "pip wheel --no-cache-dir --no-deps --no-build-isolation --wheel-dir /wheels . providers/*/"
+        in local
+    )
+    assert "pip install --no-cache-dir --no-deps --compile /wheels/*.whl" in local
+    assert "pip check" in local
+    assert "pip uninstall --yes pip setuptools" in local
+    assert "dnssync --version" in local
+
+
+def test_every_provider_pyproject_is_in_the_dependency_layer() -> None:
+    copied = {args.split()[0] for word, args in _builder() if word == "COPY"}
+    providers = {
+        str(p.relative_to(REPO_ROOT)) for p in (REPO_ROOT / "providers").glob("*/pyproject.toml")
+    }
+    assert providers and providers <= copied
 
 
 def test_dockerignore_keeps_the_context_small() -> None:
@@ -108,4 +135,5 @@ def test_dockerignore_keeps_the_context_small() -> None:
     rules = [line for line in lines if line and not line.startswith("#")]
     assert rules[0] == "*"
     assert {"!pyproject.toml", "!README.md", "!dnssync/", "!providers/", "!examples/"} <= set(rules)
+    assert "!tools/constraints.txt" in rules
     assert "**/__pycache__" in rules
