@@ -64,6 +64,7 @@ from testinfra.bind import BindServer, DnsServer, TsigCredentials
 from testinfra.dns_proxy import DnsCountingProxy
 from testinfra.external_dns import ExternalDns, ensure_binary, parse_prometheus_text
 from testinfra.k8s import KubeCluster
+from testinfra.lifecycle import log_tail
 
 ZONE = "bench.test"
 NAMESPACE = "bench"  # the Services without srv-domain: what both tools can publish
@@ -477,10 +478,7 @@ class DnssyncTool:
         return done
 
     def log_tail(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-6000:]
-        except OSError as exc:
-            return f"<{exc}>"
+        return log_tail(self.log_path)
 
 
 def _free_port() -> int:

@@ -42,6 +42,7 @@ from rich.table import Table
 from bench.output import Clock, add_output_options, private_workdir, result_path, write_json
 from testinfra.bind import BindServer, DnsServer, free_port
 from testinfra.k8s import KubeCluster
+from testinfra.lifecycle import start_failure
 
 REPO = Path(__file__).resolve().parent.parent
 DNSSYNC = REPO / ".venv" / "bin" / "dnssync"
@@ -313,8 +314,8 @@ def run(services: int, changes: int, debounce: str, workers: int, poll: float) -
 
 def _ready(metrics: Metrics, daemon: subprocess.Popen[bytes], workdir: Path) -> bool:
     if daemon.poll() is not None:
-        log = (workdir / "dnssync.log").read_text(errors="replace")[-4000:]
-        raise RuntimeError(f"dnssync run exited with {daemon.returncode}:\n{log}")
+        problem = f"dnssync run exited with {daemon.returncode} while starting"
+        raise RuntimeError(start_failure(problem, workdir / "dnssync.log"))
     try:
         return metrics.get("/readyz")[0] == 200
     except OSError:
