@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dnssync.errors import OwnershipError
 from dnssync.model.changes import Action, ChangeGroup
 from dnssync.model.names import DomainName
-from dnssync.model.records import MANAGED_TYPES, RecordKey, RecordType, RRset
+from dnssync.model.records import CUT_TYPES, MANAGED_TYPES, RecordKey, RecordType, RRset
 from dnssync.ownership.txt import TxtRegistry
 
 
@@ -54,7 +54,8 @@ class ProviderCache:
     def around(
         self, zone: DomainName, names: Iterable[DomainName], registry: TxtRegistry
     ) -> list[RRset]:
-        """Every cached RRset at the names and at their ownership TXT names."""
+        """Every cached RRset at the names and at their ownership TXT names, and the NS and
+        DNAME sets above them (the planner must see where the zone is cut)."""
         wanted: set[DomainName] = set()
         for name in names:
             wanted.add(name)
@@ -63,11 +64,24 @@ class ProviderCache:
                     wanted.add(registry.txt_name(name, rtype, zone))
                 except OwnershipError:
                     continue
+        above: set[DomainName] = set()
+        for name in wanted:
+            current: DomainName | None = name
+            while current is not None and current.is_subdomain_of(zone):
+                above.add(current)
+                current = current.parent
         with self._lock:
             records = self._zones.get(zone, {})
-            return [
+            found = [
                 rrset
                 for name in wanted
                 for rtype in (*MANAGED_TYPES, RecordType.TXT)
                 if (rrset := records.get(RecordKey(name, rtype))) is not None
             ]
+            found.extend(
+                rrset
+                for name in above
+                for rtype in CUT_TYPES
+                if (rrset := records.get(RecordKey(name, rtype))) is not None
+            )
+            return found

@@ -2,7 +2,8 @@
 
 Each record-data class parses and validates in one place and renders canonical
 presentation text, so two values compare equal exactly when DNS would treat them as the
-same data (IPv6 compressed, names lower-case, TXT exact).
+same data (IPv6 compressed, names lower-case, TXT exact: its character-strings byte for
+byte). NS and DNAME data is read only, so the planner knows where the zone is cut.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ class RecordType(enum.StrEnum):
     CNAME = "CNAME"
     SRV = "SRV"
     TXT = "TXT"
+    NS = "NS"
+    DNAME = "DNAME"
 
     @classmethod
     def parse(cls, raw: str) -> RecordType:
@@ -44,6 +47,10 @@ MANAGED_TYPES: tuple[RecordType, ...] = (
     RecordType.CNAME,
     RecordType.SRV,
 )
+
+# Types providers list but dnssync never writes: an NS below the apex (a delegation) and a
+# DNAME cut the zone, so names at or below them are occluded (RFC 1034 4.2.1, RFC 6672).
+CUT_TYPES: tuple[RecordType, ...] = (RecordType.NS, RecordType.DNAME)
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -160,19 +167,32 @@ class Service:
 
 @dataclass(frozen=True, slots=True, order=True)
 class Text:
-    """TXT data as one logical string; providers split it into 255-octet chunks."""
+    """TXT data exactly: its character-strings (RFC 1035 3.3.14), each 0..255 arbitrary
+    octets. Equality is exact, so foreign TXT data is never rewritten by a round trip;
+    :meth:`of` builds our own single-string content."""
 
-    text: str
+    strings: tuple[bytes, ...]
 
     rtype: ClassVar[RecordType] = RecordType.TXT
 
     def __post_init__(self) -> None:
-        if not self.text.isascii():
-            raise InvalidRecordError("TXT data must be ASCII")
+        if not isinstance(self.strings, tuple) or not self.strings:
+            raise InvalidRecordError("TXT data needs at least one character-string")
+        for string in self.strings:
+            if not isinstance(string, bytes):
+                raise InvalidRecordError(f"TXT character-string {string!r} is not bytes")
+            if len(string) > TXT_CHUNK:
+                raise InvalidRecordError(
+                    f"TXT character-string of {len(string)} octets (at most {TXT_CHUNK})"
+                )
 
     @classmethod
-    def from_chunks(cls, chunks: Iterable[str | bytes]) -> Text:
-        return cls("".join(c.decode("ascii") if isinstance(c, bytes) else c for c in chunks))
+    def of(cls, text: str) -> Text:
+        """Our own content (ownership TXT): one logical string, UTF-8, in 255-octet strings."""
+        data = text.encode("utf-8")
+        if not data:
+            return cls((b"",))
+        return cls(tuple(data[i : i + TXT_CHUNK] for i in range(0, len(data), TXT_CHUNK)))
 
     @classmethod
     def parse(cls, raw: str, *, escape_base: int = 10) -> Text:
@@ -181,30 +201,48 @@ class Text:
         (``escape_base=8``)."""
         raw = raw.strip()
         if not raw.startswith('"'):
-            return cls(raw)
+            return cls.of(raw)
         strings = split_character_strings(raw, escape_base=escape_base, bare_words=False)
-        return cls("".join(strings))
+        return cls(tuple(strings))
 
-    def chunks(self) -> tuple[str, ...]:
-        if not self.text:
-            return ("",)
-        return tuple(self.text[i : i + TXT_CHUNK] for i in range(0, len(self.text), TXT_CHUNK))
+    @property
+    def joined(self) -> str:
+        """The strings joined, as text (for the ownership parser). Bytes that are not
+        UTF-8 become lone surrogates, so they never compare equal to any real text."""
+        return b"".join(self.strings).decode("utf-8", "surrogateescape")
 
-    def to_text(self) -> str:
-        """Quoted presentation form (split in 255-octet strings when long)."""
-        return " ".join(
-            '"' + c.replace("\\", "\\\\").replace('"', '\\"') + '"' for c in self.chunks()
-        )
+    def to_text(self, *, escape_base: int = 10) -> str:
+        """Presentation form (RFC 1035 5.1): each string quoted; ``"`` and ``\\`` escaped,
+        octets outside printable ASCII as ``\\DDD`` (decimal; octal for Route53)."""
+        return " ".join(_quoted(s, escape_base) for s in self.strings)
+
+
+_PRINTABLE = frozenset(range(0x20, 0x7F))
+
+
+def _quoted(string: bytes, escape_base: int) -> str:
+    out = ['"']
+    for octet in string:
+        if octet in (0x22, 0x5C):  # " and \
+            out.append("\\" + chr(octet))
+        elif octet in _PRINTABLE:
+            out.append(chr(octet))
+        elif escape_base == 8:
+            out.append(f"\\{octet:03o}")
+        else:
+            out.append(f"\\{octet:03d}")
+    out.append('"')
+    return "".join(out)
 
 
 def split_character_strings(
     raw: str, *, escape_base: int = 10, bare_words: bool = True
-) -> list[str]:
+) -> list[bytes]:
     """The strings of TXT presentation text (RFC 1035 5.1): quoted strings with ``\\X`` and
     ``\\DDD`` escapes, and (with ``bare_words``) unquoted words; whitespace outside quotes
-    separates strings."""
+    separates strings. Characters outside ASCII count as their UTF-8 octets."""
     digits_allowed = "01234567" if escape_base == 8 else "0123456789"
-    chunks: list[str] = []
+    strings: list[bytes] = []
     index, end = 0, len(raw)
     while index < end:
         if raw[index].isspace():
@@ -215,7 +253,7 @@ def split_character_strings(
             index += 1
         elif not bare_words:
             raise InvalidRecordError(f"TXT data {raw!r} is not a list of quoted strings")
-        chunk: list[str] = []
+        string = bytearray()
         while index < end:
             char = raw[index]
             if quoted and char == '"':
@@ -229,25 +267,68 @@ def split_character_strings(
                     code = int(digits, escape_base)
                     if code > 255:
                         raise InvalidRecordError(f"TXT data {raw!r} has a bad escape \\{digits}")
-                    chunk.append(chr(code))
+                    string.append(code)
                     index += 4
                     continue
-                chunk.append(raw[index + 1])
+                string += raw[index + 1].encode("utf-8", "surrogateescape")
                 index += 2
                 continue
-            chunk.append(char)
+            string += char.encode("utf-8", "surrogateescape")
             index += 1
         else:
             if quoted:
                 raise InvalidRecordError(f"TXT data {raw!r} has an unterminated string")
-        chunks.append("".join(chunk))
-    return chunks or [""]
+        if len(string) > TXT_CHUNK:
+            raise InvalidRecordError(
+                f"TXT data {raw!r} has a string of {len(string)} octets (at most {TXT_CHUNK})"
+            )
+        strings.append(bytes(string))
+    return strings or [b""]
 
 
-RData = Union[IPv4, IPv6, Alias, CanonicalName, Service, Text]
+@dataclass(frozen=True, slots=True, order=True)
+class NameServer:
+    """NS data; read only: dnssync never writes NS, it only avoids names under a delegation."""
+
+    target: DomainName
+
+    rtype: ClassVar[RecordType] = RecordType.NS
+
+    @classmethod
+    def parse(cls, raw: str) -> NameServer:
+        return cls(DomainName.parse(raw))
+
+    def to_text(self) -> str:
+        return self.target.fqdn
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Redirection:
+    """DNAME data (RFC 6672); read only: names strictly below its owner are occluded."""
+
+    target: DomainName
+
+    rtype: ClassVar[RecordType] = RecordType.DNAME
+
+    @classmethod
+    def parse(cls, raw: str) -> Redirection:
+        return cls(DomainName.parse(raw))
+
+    def to_text(self) -> str:
+        return self.target.fqdn
+
+
+RData = Union[IPv4, IPv6, Alias, CanonicalName, Service, Text, NameServer, Redirection]
 
 _PARSERS: dict[
-    RecordType, type[IPv4] | type[IPv6] | type[CanonicalName] | type[Service] | type[Text]
+    RecordType,
+    type[IPv4]
+    | type[IPv6]
+    | type[CanonicalName]
+    | type[Service]
+    | type[Text]
+    | type[NameServer]
+    | type[Redirection],
 ]
 _PARSERS = {
     RecordType.A: IPv4,
@@ -255,6 +336,8 @@ _PARSERS = {
     RecordType.CNAME: CanonicalName,
     RecordType.SRV: Service,
     RecordType.TXT: Text,
+    RecordType.NS: NameServer,
+    RecordType.DNAME: Redirection,
 }
 
 

@@ -160,7 +160,7 @@ def _content(owner_id: str, resource: str) -> Text:
     problem = resource_problem(resource)
     if problem is not None:
         raise OwnershipError(f"resource {resource!a} cannot be recorded: {problem}")
-    return Text(f"heritage={HERITAGE},{OWNER_KEY}={owner_id},{RESOURCE_KEY}={resource}")
+    return Text.of(f"heritage={HERITAGE},{OWNER_KEY}={owner_id},{RESOURCE_KEY}={resource}")
 
 
 def value_problem(value: str, also_forbidden: str = "") -> str | None:

@@ -5,6 +5,8 @@ records without one, or with another owner, are never changed or deleted, and cr
 over them is refused and reported. A record and its TXT always travel in one group.
 An ownership TXT that does not parse exactly (``Untrusted``, docs/ownership.md) counts as
 data nobody owns: never ours, never an orphan, and it blocks creates at its name.
+Names at or below a delegation, or below a DNAME, are occluded (docs/providers/zonefile.md,
+"Occluded names"): nothing is planned there, and NS, DNAME and SOA are never changed.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dnssync.model.diagnostics import Diagnostic, for_object
 from dnssync.model.names import DomainName
 from dnssync.model.records import MANAGED_TYPES, RData, RecordKey, RecordType, RRset, Text
 from dnssync.ownership.txt import Ownership, TxtRegistry, Untrusted, parse_ownership, read_ownership
+from dnssync.planning.occlusion import ZoneCuts
 from dnssync.rules.merge import DesiredRecord
 
 # Ownership TXT records get a fixed TTL so a record's TTL change never churns its TXT.
@@ -43,17 +46,26 @@ class ZoneState:
     # TXT RRsets with a value that claims the ExternalDNS heritage but cannot be trusted.
     untrusted_txts: dict[DomainName, Untrusted] = field(default_factory=dict)
     types_at: dict[DomainName, set[RecordType]] = field(default_factory=lambda: defaultdict(set))
+    cuts: ZoneCuts | None = None
+    # RRsets at occluded names: left out of everything above, but they still exist.
+    occluded: set[RecordKey] = field(default_factory=set)
 
     @classmethod
     def read(cls, zone: DomainName, registry: TxtRegistry, rrsets: Iterable[RRset]) -> ZoneState:
-        state = cls(zone, registry)
-        for rrset in rrsets:
+        listed = tuple(rrsets)
+        cuts = ZoneCuts(zone, listed)
+        state = cls(zone, registry, cuts=cuts)
+        for rrset in listed:
+            if cuts and cuts.occluding(rrset.name) is not None:
+                # Not served by this zone, so not ours to touch (module docstring).
+                state.occluded.add(rrset.key)
+                continue
             state.rrsets[rrset.key] = rrset
             state.types_at[rrset.name].add(rrset.rtype)
             if rrset.rtype is RecordType.TXT:
                 claims: list[Ownership] = []
                 for value in rrset.values:
-                    found = read_ownership(value.text) if isinstance(value, Text) else None
+                    found = read_ownership(value.joined) if isinstance(value, Text) else None
                     if isinstance(found, Untrusted):
                         state.untrusted_txts.setdefault(rrset.name, found)
                     elif found is not None:
@@ -168,11 +180,18 @@ def plan_zone(
         have = state.rrsets.get(key)
         mine = owned.get(key)
         if want is not None:
+            if key.rtype not in MANAGED_TYPES:
+                refuse(want, f"{key}: dnssync never writes {key.rtype.value} records", "NotOwned")
+                continue
             try:
                 txt_name = registry.txt_name(key.name, key.rtype, zone)
                 registry.content(str(want.owner))  # a resource it cannot carry is refused
             except OwnershipError as exc:
                 refuse(want, str(exc), "OwnershipNameInvalid")
+                continue
+            problem = _occlusion(state, key, txt_name)
+            if problem:
+                refuse(want, problem, "Occluded")
                 continue
             used_txts.add(txt_name)
         if want is not None and have is None:
@@ -248,6 +267,22 @@ def plan_zone(
     groups.sort(key=lambda g: (g.primary.name.text, g.primary.rtype.value))
     plan = ZonePlan(zone, tuple(groups), owned_records=len(owned))
     return ZonePlanResult(plan, diagnostics, len(owned), len(desired))
+
+
+def _occlusion(state: ZoneState, key: RecordKey, txt_name: DomainName) -> str | None:
+    """Why a record cannot live at key: its name or its ownership TXT name is occluded."""
+    cuts = state.cuts
+    if not cuts:
+        return None
+    for name, what in ((key.name, str(key)), (txt_name, f"the ownership TXT {txt_name.fqdn}")):
+        cut = cuts.occluding(name)
+        if cut is not None:
+            return (
+                f"{key} is not written: {what} is occluded by {cut.describe()} in zone "
+                f"{state.zone.fqdn}; records there are not served by this zone (publish the "
+                "name in the zone it is delegated to, or outside the DNAME)"
+            )
+    return None
 
 
 def _create_blocker(
@@ -372,7 +407,7 @@ def _without_ours(txt: RRset, registry: TxtRegistry) -> list[RData]:
 def _is_ours(value: RData, registry: TxtRegistry) -> bool:
     if not isinstance(value, Text):
         return False
-    parsed = parse_ownership(value.text)
+    parsed = parse_ownership(value.joined)
     return parsed is not None and parsed.owner == registry.owner_id
 
 
@@ -394,7 +429,7 @@ def _orphans(
             continue  # a legacy TXT at a record's own name: it belongs to that name
         if not all(manages(k.name) for k in keys):
             continue
-        if any(k in state.rrsets or k in desired for k in keys):
+        if any(k in state.rrsets or k in desired or k in state.occluded for k in keys):
             continue
         here = state.types_at.get(txt_name, set())
         if any(t in MANAGED_TYPES and t is not RecordType.AAAA for t in here):

@@ -25,7 +25,7 @@ def ownership_txt(owner: str, rtype: str, resource: str, owner_id: str = "contra
     content = (
         f"heritage=external-dns,external-dns/owner={owner_id},external-dns/resource={resource}"
     )
-    return RRset.of(txt_name, RecordType.TXT, 300, [Text(content)])
+    return RRset.of(txt_name, RecordType.TXT, 300, [Text.of(content)])
 
 
 def create(zone: DomainName, *rrsets: RRset) -> ChangeGroup:

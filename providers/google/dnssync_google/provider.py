@@ -13,7 +13,7 @@ from typing import Any
 from dnssync.errors import InvalidNameError, InvalidRecordError, ProviderError
 from dnssync.model.changes import ChangeGroup
 from dnssync.model.names import DomainName
-from dnssync.model.records import RecordKey, RRset
+from dnssync.model.records import CUT_TYPES, RecordKey, RecordType, RRset
 from dnssync.providers.base import ApplyResult, Provider, ProviderOptions
 
 from .api import CloudDnsApi, WireRRset
@@ -74,8 +74,11 @@ class GoogleCloudDnsProvider(Provider):
             try:
                 rrset = to_model(wire)
             except (InvalidRecordError, InvalidNameError) as exc:
+                _refuse_unreadable_cut(managed.describe(), wire, exc)
                 log.warning("%s: skipping %s %s: %s", managed.describe(), wire.name, wire.type, exc)
                 continue
+            if rrset.rtype is RecordType.NS and rrset.name == zone:
+                continue  # the apex NS is no delegation, and never ours
             if rrset.key in found:
                 raise ProviderError(
                     f"{managed.describe()}: {rrset.key} was listed twice; the zone changed "
@@ -146,3 +149,17 @@ class GoogleCloudDnsProvider(Provider):
         if seen is not None and seen[0] == rrset:
             return seen[1]
         return to_wire(rrset)
+
+
+def _refuse_unreadable_cut(zone: str, wire: WireRRset, exc: Exception) -> None:
+    """An NS or DNAME we cannot read hides where the zone is cut: refuse to plan blind."""
+    if wire.type not in {t.value for t in CUT_TYPES}:
+        return
+    try:
+        DomainName.parse(wire.name)
+    except InvalidNameError:
+        return  # no name of ours can be at or below an owner name we cannot even hold
+    raise ProviderError(
+        f"{zone}: {wire.name} {wire.type} cannot be read ({exc}); the names below it "
+        "cannot be kept apart, so the zone is not planned"
+    )

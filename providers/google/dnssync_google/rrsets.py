@@ -65,10 +65,10 @@ def to_wire(rrset: RRset) -> WireRRset:
 
 def _parse_value(rtype: RecordType, raw: str) -> RData:
     if rtype is RecordType.TXT:
-        return Text.from_chunks(parse_character_strings(raw))
+        return Text(tuple(parse_character_strings(raw)))
     return parse_rdata(rtype, raw)
 
 
-def parse_character_strings(raw: str) -> list[str]:
+def parse_character_strings(raw: str) -> list[bytes]:
     """Split TXT presentation text into its strings (RFC 1035 5.1)."""
     return split_character_strings(raw)

@@ -3,10 +3,11 @@ RRsets by pipelined queries (checking a small write without a transfer).
 
 The transfer is checked by dnspython's ``dns.xfr.Inbound`` (SOA at both ends, TSIG on the
 first and last message and chained through the ones between) into a ``dns.zone.Zone``,
-then turned into our RRsets. Every type we manage is kept, SRV and TXT included. Records
-that the model cannot hold (odd owner names, non-ASCII TXT) are not ours by definition and
-are left out with a log line; the data exactly as the server holds it is kept next to the
-RRsets so prerequisites and deletes can quote it byte for byte.
+then turned into our RRsets. Every type we manage is kept, SRV and TXT included, and the
+NS (below the apex) and DNAME sets that cut the zone, so the planner can avoid the names
+under them. Records that the model cannot hold (odd owner names) are not ours by
+definition and are left out with a log line; the data exactly as the server holds it is
+kept next to the RRsets so prerequisites and deletes can quote it byte for byte.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import dns.exception
 import dns.message
 import dns.name
 import dns.rcode
-import dns.rdataclass
 import dns.rdataset
 import dns.rdatatype
 import dns.xfr
@@ -29,7 +29,13 @@ import dns.zone
 from dnssync.errors import DnssyncError, ProviderError
 from dnssync.model.names import DomainName
 from dnssync.model.records import RecordKey, RRset
-from dnssync.providers.dnswire import from_rdataset, rdatatype, record_type_of, to_dns_name
+from dnssync.providers.dnswire import (
+    Unreadable,
+    from_rdataset,
+    rdatatype,
+    to_dns_name,
+    zone_rrsets,
+)
 
 from .errors import BadAnswer, describe_rcode
 from .transport import Transport
@@ -136,25 +142,19 @@ def snapshot_of(zone: DomainName, dns_zone: dns.zone.Zone) -> ZoneSnapshot:
     rrsets: list[RRset] = []
     wire: dict[RecordKey, dns.rdataset.Rdataset] = {}
     skipped = 0
-    for name, node in dns_zone.nodes.items():
-        for rdataset in node.rdatasets:
-            if rdataset.rdclass != dns.rdataclass.IN or record_type_of(rdataset.rdtype) is None:
-                continue
-            try:
-                rrset = from_rdataset(name, rdataset)
-            except (DnssyncError, ValueError) as exc:
-                skipped += len(rdataset)
+    try:
+        for item in zone_rrsets(dns_zone):
+            if isinstance(item, Unreadable):
+                skipped += len(item.rdataset)
                 log.warning(
-                    "rfc2136: %s: skipping %s %s (not representable, so never ours): %s",
-                    zone.fqdn,
-                    name,
-                    dns.rdatatype.to_text(rdataset.rdtype),
-                    exc,
+                    "rfc2136: %s: skipping %s (not representable, so never ours)", zone.fqdn, item
                 )
                 continue
-            if rrset is not None:
-                rrsets.append(rrset)
-                wire[rrset.key] = rdataset
+            rrset, rdataset = item
+            rrsets.append(rrset)
+            wire[rrset.key] = rdataset
+    except DnssyncError as exc:
+        raise ProviderError(f"rfc2136: zone {zone.fqdn}: {exc}") from None
     rrsets.sort(key=lambda r: r.key)
     return ZoneSnapshot(zone, int(soa[0].serial), tuple(rrsets), wire, skipped)
 

@@ -17,12 +17,14 @@ from typing import Any
 from dnssync.errors import InvalidNameError, InvalidRecordError, ProviderError
 from dnssync.model.names import DomainName
 from dnssync.model.records import (
+    CUT_TYPES,
     Alias,
     RData,
     RecordType,
     RRset,
     Text,
     parse_rdata,
+    split_character_strings,
 )
 
 from .aliases import load_balancer_zone, without_dualstack
@@ -44,24 +46,15 @@ def decode_name(raw: str) -> str:
 
 
 def parse_txt(raw: str) -> Text:
-    """One Route53 TXT value: quoted strings with ``\\"``, ``\\\\`` and octal ``\\ddd``."""
-    raw = raw.strip()
-    if not raw.startswith('"'):
-        return Text(decode_name(raw))
-    return Text.parse(raw, escape_base=8)
+    """One Route53 TXT value: quoted strings with ``\\"``, ``\\\\`` and octal ``\\ddd``
+    (unquoted words are strings too, as in RFC 1035 presentation form)."""
+    return Text(tuple(split_character_strings(raw.strip(), escape_base=8)))
 
 
 def render_txt(value: Text) -> str:
-    """Quoted 255-octet strings; quote, backslash and control characters escaped."""
-    return " ".join('"' + "".join(_escape(c) for c in chunk) + '"' for chunk in value.chunks())
-
-
-def _escape(char: str) -> str:
-    if char in '"\\':
-        return "\\" + char
-    if ord(char) < 0x20 or ord(char) == 0x7F:
-        return f"\\{ord(char):03o}"
-    return char
+    """Each character-string quoted; quote and backslash escaped, every octet outside
+    printable ASCII as Route53's octal ``\\ddd``, so any data round-trips exactly."""
+    return value.to_text(escape_base=8)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +72,8 @@ def from_route53(raw: RawRRset) -> RRset | Skipped | None:
     except ValueError:
         return None
     raw_name = str(raw.get("Name", ""))
-    if raw.get("SetIdentifier") is not None:
+    # An NS set with a routing policy still cuts the zone, so it is read like any other.
+    if raw.get("SetIdentifier") is not None and rtype not in CUT_TYPES:
         return Skipped(raw_name, rtype_text, "has a routing policy (SetIdentifier)")
     try:
         name = DomainName.parse(decode_name(raw_name))

@@ -6,14 +6,14 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from dnssync.errors import InvalidRecordError, ProviderError
+from dnssync.errors import InvalidNameError, InvalidRecordError, ProviderError
 from dnssync.model.changes import Action, Change, ChangeGroup
 from dnssync.model.names import DomainName
-from dnssync.model.records import RecordKey, RRset
+from dnssync.model.records import CUT_TYPES, RecordKey, RecordType, RRset
 from dnssync.providers.base import ApplyResult, GroupFailure, Provider, ProviderOptions
 
 from .batching import Element, Prepared, oversized, pack
-from .convert import RawRRset, Skipped, from_route53, same_rrset, to_route53
+from .convert import RawRRset, Skipped, decode_name, from_route53, same_rrset, to_route53
 from .options import OPTIONS, Settings, parse_settings
 from .rejections import ZoneGone
 from .retry import Backoff
@@ -73,6 +73,7 @@ class Route53Provider(Provider):
             if parsed is None:
                 continue
             if isinstance(parsed, Skipped):
+                _refuse_unreadable_cut(zone, parsed)
                 if (zone, parsed.name, parsed.rtype) not in self._warned:
                     self._warned.add((zone, parsed.name, parsed.rtype))
                     log.warning(
@@ -82,6 +83,13 @@ class Route53Provider(Provider):
                         parsed.rtype,
                         parsed.reason,
                     )
+                continue
+            if parsed.rtype is RecordType.NS and parsed.name == zone:
+                continue  # the apex NS is no delegation, and never ours
+            if parsed.key in found and parsed.rtype in CUT_TYPES:
+                # Weighted NS sets at one name: one cut, whatever the policy.
+                merged = found[parsed.key].values + parsed.values
+                found[parsed.key] = found[parsed.key].with_values(merged)
                 continue
             if parsed.key in found:
                 raise ProviderError(f"zone {zone.fqdn}: Route53 listed {parsed.key} twice")
@@ -219,3 +227,17 @@ def _send(api: Route53Api, hosted: HostedZone, changes: list[Element]) -> None:
 
 def _names(group: ChangeGroup) -> str:
     return ", ".join(sorted({f"{c.name.fqdn} {c.rtype.value}" for c in group}))
+
+
+def _refuse_unreadable_cut(zone: DomainName, skipped: Skipped) -> None:
+    """An NS or DNAME we cannot read hides where the zone is cut: refuse to plan blind."""
+    if skipped.rtype not in {t.value for t in CUT_TYPES}:
+        return
+    try:
+        DomainName.parse(decode_name(skipped.name))
+    except InvalidNameError:
+        return  # no name of ours can be at or below an owner name we cannot even hold
+    raise ProviderError(
+        f"zone {zone.fqdn}: {skipped.name} {skipped.rtype} {skipped.reason}; the names below "
+        "it cannot be kept apart, so the zone is not planned"
+    )

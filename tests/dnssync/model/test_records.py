@@ -35,7 +35,11 @@ ZONE = DomainName.parse("example.com")
         ("SRV", "0 100 88 KDC-tcp.example.com", "0 100 88 kdc-tcp.example.com."),
         ("TXT", "plain", '"plain"'),
         ("TXT", '"heritage=external-dns,a=b"', '"heritage=external-dns,a=b"'),
-        ("TXT", '"ab" "cd"', '"abcd"'),
+        ("TXT", '"ab" "cd"', '"ab" "cd"'),
+        ("TXT", '"caf\\195\\169" "\\000"', '"caf\\195\\169" "\\000"'),
+        ("TXT", '"a\\"b\\\\c"', '"a\\"b\\\\c"'),
+        ("NS", "NS1.Example.NET", "ns1.example.net."),
+        ("DNAME", "target.example.net.", "target.example.net."),
         ("TXT", '"say \\"hi\\""', '"say \\"hi\\""'),
     ],
 )
@@ -57,6 +61,8 @@ def test_parse_and_render(rtype: str, raw: str, text: str) -> None:
         ("SRV", "-1 100 88 a.example.com"),
         ("TXT", '"unterminated'),
         ("TXT", '"a" b'),
+        ("TXT", '"\\256"'),
+        ("TXT", '"' + "x" * 256 + '"'),
     ],
 )
 def test_parse_refuses(rtype: str, raw: str) -> None:
@@ -72,12 +78,32 @@ def test_unknown_type() -> None:
 
 
 def test_long_txt_is_chunked_in_255_octets() -> None:
-    value = Text("x" * 600)
-    assert [len(c) for c in value.chunks()] == [255, 255, 90]
+    value = Text.of("x" * 600)
+    assert [len(c) for c in value.strings] == [255, 255, 90]
     assert Text.parse(value.to_text()) == value
-    assert Text.from_chunks([b"ab", "cd"]) == Text("abcd")
+    assert value.joined == "x" * 600
+
+
+def test_txt_is_exact() -> None:
+    # The split is part of the data: "a" "b" is not "ab" (foreign data is kept as it is).
+    assert Text((b"a", b"b")) != Text((b"ab",))
+    assert Text((b"a", b"b")).joined == "ab"
+    assert Text.of("naïve").strings == ("naïve".encode(),)
+    assert Text.of("naïve").joined == "naïve"
+    assert Text((b"\xff",)).to_text() == '"\\255"'
+    assert Text((b"\xff",)).to_text(escape_base=8) == '"\\377"'
+    # Octets that are not UTF-8 never read as text that could match ours.
+    assert Text((b"owner=\xff",)).joined != "owner=\xff"
+    assert Text.of("") == Text((b"",))
+
+
+@pytest.mark.parametrize(
+    "strings",
+    [(), (b"x" * 256,), ("text",), [b"a"]],
+)
+def test_txt_refuses(strings: object) -> None:
     with pytest.raises(InvalidRecordError):
-        Text("naïve")
+        Text(strings)  # type: ignore[arg-type]
 
 
 def test_rrset_values_are_sorted_and_deduplicated() -> None:

@@ -81,7 +81,7 @@ def test_62_octet_label_fits_with_a_dotted_prefix() -> None:
 def test_content_exactly() -> None:
     registry = TxtRegistry("cluster-1")
     content = registry.content("service/krb/kdc-tcp")
-    assert content.text == (
+    assert content.joined == (
         "heritage=external-dns,external-dns/owner=cluster-1,"
         "external-dns/resource=service/krb/kdc-tcp"
     )
@@ -89,7 +89,7 @@ def test_content_exactly() -> None:
         '"heritage=external-dns,external-dns/owner=cluster-1,'
         'external-dns/resource=service/krb/kdc-tcp"'
     )
-    assert TxtRegistry().content("gateway/infra/gw").text == (
+    assert TxtRegistry().content("gateway/infra/gw").joined == (
         "heritage=external-dns,external-dns/owner=default,external-dns/resource=gateway/infra/gw"
     )
 

@@ -73,8 +73,8 @@ def values_for(rtype: RecordType) -> st.SearchStrategy[list[RData]]:
 
 def txt_content(owner: str, resource: str) -> Text:
     if owner == "garbage":
-        return Text("v=spf1 -all")
-    return Text(
+        return Text.of("v=spf1 -all")
+    return Text.of(
         f"heritage=external-dns,external-dns/owner={owner},external-dns/resource={resource}"
     )
 

@@ -208,7 +208,7 @@ def test_new_owner_resource_rewrites_the_txt_in_the_same_group() -> None:
     assert change.action is Action.UPDATE
     assert change.name == DomainName.parse("a-web.example.com")
     assert change.new is not None
-    assert change.new.values == (Text(TXT.format(owner="default", resource="service/krb/web")),)
+    assert change.new.values == (Text.of(TXT.format(owner="default", resource="service/krb/web")),)
 
 
 def test_owned_record_no_longer_wanted_is_deleted_with_its_txt() -> None:
@@ -229,7 +229,7 @@ def test_legacy_txt_is_read_as_ownership() -> None:
         DomainName.parse("web.example.com"),
         RecordType.TXT,
         300,
-        [Text(TXT.format(owner="default", resource="service/krb/web"))],
+        [Text.of(TXT.format(owner="default", resource="service/krb/web"))],
     )
     provider = provider_with(existing=[rrset("web.example.com", "A", "192.0.2.9"), legacy])
     outcome = plan_of(svc("web", "web.example.com", "[{ip: 192.0.2.1}]"), provider=provider)
@@ -246,7 +246,7 @@ def test_legacy_txt_of_another_owner() -> None:
         DomainName.parse("web.example.com"),
         RecordType.TXT,
         300,
-        [Text(TXT.format(owner="green", resource="service/x/web"))],
+        [Text.of(TXT.format(owner="green", resource="service/x/web"))],
     )
     provider = provider_with(existing=[rrset("web.example.com", "A", "192.0.2.9"), legacy])
     outcome = plan_of(svc("web", "web.example.com", "[{ip: 192.0.2.1}]"), provider=provider)
@@ -259,7 +259,7 @@ def test_legacy_txt_does_not_own_aaaa() -> None:
         DomainName.parse("web.example.com"),
         RecordType.TXT,
         300,
-        [Text(TXT.format(owner="default", resource="service/krb/web"))],
+        [Text.of(TXT.format(owner="default", resource="service/krb/web"))],
     )
     provider = provider_with(existing=[rrset("web.example.com", "AAAA", "2001:db8::9"), legacy])
     outcome = plan_of(svc("web", "web.example.com", "[{ip: '2001:db8::1'}]"), provider=provider)
@@ -272,7 +272,7 @@ def test_legacy_owned_record_deleted_takes_its_legacy_txt_along() -> None:
         DomainName.parse("gone.example.com"),
         RecordType.TXT,
         300,
-        [Text(TXT.format(owner="default", resource="service/krb/gone"))],
+        [Text.of(TXT.format(owner="default", resource="service/krb/gone"))],
     )
     provider = provider_with(existing=[rrset("gone.example.com", "A", "192.0.2.9"), legacy])
     outcome = plan_of(svc("web", "web.example.com", "[{ip: 192.0.2.1}]"), provider=provider)
@@ -288,7 +288,7 @@ def test_legacy_txt_sharing_its_rrset_keeps_the_other_values() -> None:
         DomainName.parse("gone.example.com"),
         RecordType.TXT,
         300,
-        [Text(TXT.format(owner="default", resource="service/krb/gone")), Text("v=spf1 -all")],
+        [Text.of(TXT.format(owner="default", resource="service/krb/gone")), Text.of("v=spf1 -all")],
     )
     provider = provider_with(existing=[rrset("gone.example.com", "A", "192.0.2.9"), legacy])
     outcome = plan_of(svc("web", "web.example.com", "[{ip: 192.0.2.1}]"), provider=provider)
@@ -296,7 +296,7 @@ def test_legacy_txt_sharing_its_rrset_keeps_the_other_values() -> None:
     record, txt = delete.changes
     assert (record.action, record.rtype) == (Action.DELETE, RecordType.A)
     assert txt.action is Action.UPDATE
-    assert txt.new is not None and txt.new.values == (Text("v=spf1 -all"),)
+    assert txt.new is not None and txt.new.values == (Text.of("v=spf1 -all"),)
 
 
 def test_orphan_ownership_txt_of_ours_is_cleaned_up() -> None:
@@ -324,7 +324,7 @@ def test_our_orphan_txt_is_reused_when_the_record_comes_back() -> None:
 def test_create_refused_when_the_txt_name_holds_other_data() -> None:
     provider = provider_with(
         existing=[
-            RRset.of(DomainName.parse("a-web.example.com"), RecordType.TXT, 300, [Text("hello")])
+            RRset.of(DomainName.parse("a-web.example.com"), RecordType.TXT, 300, [Text.of("hello")])
         ]
     )
     outcome = plan_of(svc("web", "web.example.com", "[{ip: 192.0.2.1}]"), provider=provider)
@@ -483,7 +483,7 @@ def test_most_specific_zone_wins() -> None:
 
 
 def legacy_txt(name: str, owner: str = "default", *extra: str) -> RRset:
-    values = [Text(TXT.format(owner=owner, resource="service/krb/web")), *map(Text, extra)]
+    values = [Text.of(TXT.format(owner=owner, resource="service/krb/web")), *map(Text.of, extra)]
     return RRset.of(DomainName.parse(name), RecordType.TXT, 300, values)
 
 
@@ -550,8 +550,8 @@ def test_ownership_txt_claimed_by_two_owners_is_not_ours() -> None:
         RecordType.TXT,
         300,
         [
-            Text(TXT.format(owner="default", resource="service/krb/web")),
-            Text(TXT.format(owner="green", resource="service/x/web")),
+            Text.of(TXT.format(owner="default", resource="service/krb/web")),
+            Text.of(TXT.format(owner="green", resource="service/x/web")),
         ],
     )
     provider = provider_with(existing=[rrset("web.example.com", "A", "192.0.2.9"), both])
@@ -565,14 +565,14 @@ def test_orphan_txt_sharing_its_rrset_keeps_the_other_values() -> None:
         DomainName.parse("a-gone.example.com"),
         RecordType.TXT,
         300,
-        [Text(TXT.format(owner="default", resource="service/krb/gone")), Text("v=spf1 -all")],
+        [Text.of(TXT.format(owner="default", resource="service/krb/gone")), Text.of("v=spf1 -all")],
     )
     provider = provider_with(existing=[shared])
     snapshot = snapshot_of(svc("web", "web.example.com", "[{ip: 192.0.2.1}]"))
     plan = converge(provider, snapshot, EngineSettings())
     orphan = next(c for c in plan.changes if c.name.text == "a-gone.example.com")
     assert orphan.action is Action.UPDATE
-    assert orphan.new is not None and orphan.new.values == (Text("v=spf1 -all"),)
+    assert orphan.new is not None and orphan.new.values == (Text.of("v=spf1 -all"),)
     assert not converge(provider, snapshot, EngineSettings()).has_changes
 
 

@@ -116,7 +116,7 @@ def test_render_json_is_one_document() -> None:
 
 def test_txt_values_keep_quotes_escapes_and_chunks() -> None:
     name = DomainName.parse("t.example.com")
-    value = Text('say "hi"' + "x" * 300)
+    value = Text.of('say "hi"' + "x" * 300)
     plan = Plan(
         (
             ZonePlan(

@@ -14,7 +14,7 @@ from dnssync_google.settings import GoogleSettings
 
 from dnssync.errors import ConfigError, ProviderError
 from dnssync.model.names import DomainName
-from dnssync.model.records import RecordType
+from dnssync.model.records import RecordType, Text
 from dnssync.providers import registry
 from dnssync.testing.builders import create, delete, ownership_txt, rrset, update
 from testinfra.gcdns_fake import FakeCloudDns
@@ -132,7 +132,7 @@ def test_records_are_read_over_pages_and_normalised(fake: FakeCloudDns, gprovide
     put(ZONE_ID, "esc.example.com.", "TXT", 60, ['"say \\"hi\\"\\059 ok"'])
     put(ZONE_ID, "mx.example.com.", "MX", 60, ["10 mail.example.com."])
     put(ZONE_ID, "geo.example.com.", "A", 60, [])  # routing policy sets carry no rrdatas
-    put(ZONE_ID, "latin.example.com.", "TXT", 60, ['"caf\\233"'])  # not ASCII: left out
+    put(ZONE_ID, "latin.example.com.", "TXT", 60, ['"caf\\233"'])  # any octets, exactly
     held = {(r.name.text, r.rtype): r for r in gprovider.records(Z)}
     assert fake.count("rrsets.list") == 4  # 11 record sets, page size 3
     assert held[("web.example.com", RecordType.A)].value_texts() == ["192.0.2.1", "192.0.2.2"]
@@ -142,9 +142,10 @@ def test_records_are_read_over_pages_and_normalised(fake: FakeCloudDns, gprovide
     srv = held[("_kerberos._udp.example.com", RecordType.SRV)]
     assert srv.value_texts() == ["0 100 88 kdc.example.com."]
     txt = held[("chunks.example.com", RecordType.TXT)]
-    assert sorted(v.text for v in txt.values) == ["abcdef", "bare"]  # type: ignore[union-attr]
+    assert set(txt.values) == {Text((b"abc", b"def")), Text((b"bare",))}
     esc = held[("esc.example.com", RecordType.TXT)]
-    assert [v.text for v in esc.values] == ['say "hi"; ok']  # type: ignore[union-attr]
+    assert esc.values == (Text((b'say "hi"; ok',)),)
+    assert held[("latin.example.com", RecordType.TXT)].values == (Text((b"caf\xe9",)),)
     assert set(held) == {
         ("web.example.com", RecordType.A),
         ("v6.example.com", RecordType.AAAA),
@@ -152,6 +153,7 @@ def test_records_are_read_over_pages_and_normalised(fake: FakeCloudDns, gprovide
         ("_kerberos._udp.example.com", RecordType.SRV),
         ("chunks.example.com", RecordType.TXT),
         ("esc.example.com", RecordType.TXT),
+        ("latin.example.com", RecordType.TXT),
     }
 
 

@@ -162,7 +162,10 @@ def test_listing_normalises_what_route53_returns(aws: MotoRoute53, example_zone:
     assert held["*.example.com. A"].value_texts() == ["192.0.2.7"]
     assert held["web.example.com. CNAME"].value_texts() == ["lb-1.example.net."]
     assert held["_sip._tcp.example.com. SRV"].value_texts() == ["10 60 5060 sip.example.com."]
-    assert held["txt.example.com. TXT"].values == (Text('a "quoted" valuesecond-part'), Text("x"))
+    assert held["txt.example.com. TXT"].values == (
+        Text((b'a "quoted" value', b"second-part")),
+        Text.of("x"),
+    )
     assert held["v6.example.com. AAAA"].value_texts() == ["2001:db8::1"]
     apex = held["example.com. A"]
     assert apex.values == (Alias(DomainName.parse("my-lb-1.us-east-1.elb.amazonaws.com")),)
