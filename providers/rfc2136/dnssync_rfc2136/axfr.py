@@ -84,16 +84,24 @@ def soa_serial(transport: Transport, zone: DomainName, key: TsigKey | None) -> i
 
 
 def transfer(
-    transport: Transport, zone: DomainName, key: TsigKey | None, timeout: float
+    transport: Transport,
+    zone: DomainName,
+    key: TsigKey | None,
+    timeout: float,
+    *,
+    idle: float | None = None,
 ) -> ZoneSnapshot:
-    """The whole zone by AXFR over one TCP connection, within ``timeout`` seconds."""
+    """The whole zone by AXFR over one TCP connection, within ``timeout`` seconds, and
+    never waiting more than ``idle`` seconds for the next part (default: the transport's
+    timeout)."""
     origin = to_dns_name(zone)
     query = dns.message.make_query(origin, dns.rdatatype.AXFR)
     if key is not None:
         query.use_tsig(key.dns_key())
     wire = query.to_wire()
     dns_zone = dns.zone.Zone(origin, relativize=False)
-    with transport.session("axfr", timeout) as connection:
+    silence = transport.timeout if idle is None else idle
+    with transport.session("axfr", timeout, idle=silence) as connection:
         connection.send(wire)
         with dns.xfr.Inbound(dns_zone, dns.rdatatype.AXFR) as inbound:
             tsig_ctx = None

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
+from dnssync.durations import parse_duration
 from dnssync.errors import ConfigError
 from dnssync.model.names import DomainName
 from dnssync.providers.base import OptionKind, ProviderOption, ProviderOptions
@@ -41,6 +43,18 @@ INSECURE = ProviderOption(
     "rfc2136-insecure", "send updates without TSIG (not recommended)", OptionKind.BOOL, False
 )
 
+TIMEOUT = ProviderOption(
+    "rfc2136-timeout",
+    "the most one query or UPDATE may take (seconds or a duration: 10s, 1m), and the longest "
+    "silence within a zone transfer",
+    default="10s",
+)
+AXFR_TIMEOUT = ProviderOption(
+    "rfc2136-axfr-timeout",
+    "the most one whole zone transfer (AXFR) may take (seconds or a duration)",
+    default="2m",
+)
+
 OPTIONS: tuple[ProviderOption, ...] = (
     HOST,
     PORT,
@@ -51,10 +65,13 @@ OPTIONS: tuple[ProviderOption, ...] = (
     ALGORITHM,
     TSIG_AXFR,
     INSECURE,
+    TIMEOUT,
+    AXFR_TIMEOUT,
 )
 
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_AXFR_TIMEOUT = 120.0
+MAX_TIMEOUT = 3600.0
 # RFC 1035 caps a DNS message at 65,535 octets (16-bit TCP length); stay clearly below.
 MAX_MESSAGE_BYTES = 65_000
 
@@ -100,7 +117,13 @@ def parse_options(options: ProviderOptions) -> Rfc2136Config:
             "--rfc2136-insecure allows unsigned updates"
         )
     return Rfc2136Config(
-        host=host, port=port, zones=zones, key=key, tsig_axfr=_bool(options, TSIG_AXFR)
+        host=host,
+        port=port,
+        zones=zones,
+        key=key,
+        tsig_axfr=_bool(options, TSIG_AXFR),
+        timeout=_seconds(options, TIMEOUT),
+        axfr_timeout=_seconds(options, AXFR_TIMEOUT),
     )
 
 
@@ -177,6 +200,21 @@ def _int(options: ProviderOptions, option: ProviderOption) -> int:
         except ValueError:
             pass
     raise ConfigError(f"--{option.flag} must be an integer, not {value!r}")
+
+
+def _seconds(options: ProviderOptions, option: ProviderOption) -> float:
+    value = options.get(option.dest, option.default)
+    if isinstance(value, bool) or value is None:
+        value = option.default
+    try:
+        seconds = float(value) if isinstance(value, int | float) else parse_duration(str(value))
+    except ValueError as exc:
+        raise ConfigError(f"--{option.flag}: {exc}") from None
+    if not math.isfinite(seconds) or not 0 < seconds <= MAX_TIMEOUT:
+        raise ConfigError(
+            f"--{option.flag} {value!r} must be more than 0 and at most {MAX_TIMEOUT:g}s"
+        )
+    return seconds
 
 
 _TRUE = {"1", "true", "yes", "on"}

@@ -1,5 +1,11 @@
 """DNS over TCP with a deadline on every step, counted, and errors in plain words.
 
+Every step of a request (name lookup aside: give ``--rfc2136-host`` as an address to bound
+it too) runs against one deadline: the connect, over every address of the host together,
+each send and each read. A zone transfer has a total deadline and, in addition, a bound on
+the silence between two reads, so a peer that accepts and never answers costs seconds,
+not the whole transfer budget.
+
 Every request opens its own TCP connection (UPDATEs can reach 64 KiB, beyond what UDP
 carries reliably), is counted in the provider's :class:`RequestCounter` by operation and
 result, and adds its bytes to the counter. Network, timeout and TSIG failures become
@@ -27,12 +33,22 @@ _FRAME = struct.Struct("!H")
 
 
 class Connection:
-    """One TCP connection to the server with a fixed deadline."""
+    """One TCP connection to the server with a fixed deadline (and, when ``idle`` is set,
+    at most that many seconds of waiting for each read or send)."""
 
-    def __init__(self, sock: socket.socket, deadline: float, counter: RequestCounter) -> None:
+    def __init__(
+        self,
+        sock: socket.socket,
+        deadline: float,
+        counter: RequestCounter,
+        idle: float | None = None,
+    ) -> None:
         self._sock = sock
         self._deadline = deadline
         self._counter = counter
+        self._idle = idle
+        # Whether the last wait was cut by the silence bound rather than the deadline.
+        self.idle_bound = False
         # What the request counter records for this exchange when it ends without error.
         self.result = "ok"
 
@@ -62,7 +78,8 @@ class Connection:
         remaining = self._deadline - time.monotonic()
         if remaining <= 0:
             raise TimeoutError("deadline passed")
-        self._sock.settimeout(remaining)
+        self.idle_bound = self._idle is not None and self._idle < remaining
+        self._sock.settimeout(remaining if self._idle is None else min(remaining, self._idle))
 
 
 class Transport:
@@ -87,14 +104,23 @@ class Transport:
         return f"{host}:{self.port}"
 
     @contextlib.contextmanager
-    def session(self, operation: str, timeout: float | None = None) -> Iterator[Connection]:
-        """A connection for one request; any failure inside becomes a ProviderError."""
+    def session(
+        self, operation: str, timeout: float | None = None, *, idle: float | None = None
+    ) -> Iterator[Connection]:
+        """A connection for one request, all of it within ``timeout`` seconds (and no wait
+        longer than ``idle``); any failure inside becomes a ProviderError."""
         limit = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + limit
         connection: Connection | None = None
+        silenced = False
         try:
-            with socket.create_connection((self.host, self.port), timeout=limit) as sock:
-                connection = Connection(sock, deadline, self._counter)
+            # Connecting is waiting too: a host that never answers the handshake costs at
+            # most the silence bound, not the whole budget of a transfer.
+            connect_by = deadline if idle is None else min(deadline, time.monotonic() + idle)
+            silenced = connect_by < deadline
+            with _connect(self.host, self.port, connect_by) as sock:
+                connection = Connection(sock, deadline, self._counter, idle)
+                silenced = False
                 yield connection
         except ProviderError:
             # Raised by the caller on an answer it cannot use (e.g. a refused transfer).
@@ -104,7 +130,10 @@ class Transport:
             result, reason = describe_exception(exc, self._key_name)
             self._counter.count(operation, result)
             if result == "timeout":
-                reason = f"no answer within {limit:g}s"
+                if connection.idle_bound if connection is not None else silenced:
+                    reason = f"the server went silent for {idle:g}s"
+                else:
+                    reason = f"no answer within {limit:g}s"
             raise ProviderError(f"rfc2136: {operation} to {self.server} failed: {reason}") from exc
         assert connection is not None
         self._counter.count(operation, connection.result)
@@ -141,6 +170,28 @@ class Transport:
             if rcode != dns.rcode.NOERROR:
                 connection.result = dns.rcode.to_text(rcode).lower()
         return answer
+
+
+def _connect(host: str, port: int, deadline: float) -> socket.socket:
+    """A connected socket, trying each address of the host in turn, all by the deadline
+    (``socket.create_connection`` would give every address the whole timeout)."""
+    last: OSError | None = None
+    for family, kind, proto, _, address in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            break
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.settimeout(remaining)
+            sock.connect(address)
+        except OSError as exc:
+            sock.close()
+            last = exc
+            continue
+        return sock
+    if last is not None and not isinstance(last, TimeoutError):
+        raise last
+    raise TimeoutError("connect deadline passed")
 
 
 def _unsigned_rcode(wire: bytes) -> dns.rcode.Rcode | None:

@@ -42,6 +42,9 @@ def test_flags_follow_externaldns() -> None:
         "rfc2136-tsig-secret-alg",
         "rfc2136-tsig-axfr",
         "rfc2136-insecure",
+        # ExternalDNS has no timeout flags; these follow its naming.
+        "rfc2136-timeout",
+        "rfc2136-axfr-timeout",
     ]
     assert flags["rfc2136-port"].default == 53
     assert flags["rfc2136-zone"].kind is OptionKind.LIST
