@@ -5,7 +5,9 @@ dnspython read it. Each change is checked against what the zone holds now, in dn
 own data, not the model's: a create needs the RRset to be absent (even when it holds data
 the model cannot represent), an update or delete needs it to read as exactly
 ``Change.old``. A group applies all or nothing, and never leaves a CNAME beside other data
-(of any type, MX included) at a name.
+(of any type, MX included) at a name. That check runs before anything changes: dnspython's
+nodes keep themselves consistent by silently dropping the other data when a CNAME is
+added (or the CNAME when other data is), which would lose foreign records.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import dns.name
+import dns.node
 import dns.rdataclass
 import dns.rdataset
 import dns.rdatatype
@@ -23,8 +26,6 @@ from dnssync.model.changes import Action, Change, ChangeGroup
 from dnssync.providers.base import ApplyResult, GroupFailure
 from dnssync.providers.dnswire import from_rdataset, rdatatype, to_dns_name, to_rdataset
 
-# Types a CNAME may share its name with (RFC 2181 10.1, RFC 4035 2.5).
-_BESIDE_CNAME = frozenset({dns.rdatatype.CNAME, dns.rdatatype.RRSIG, dns.rdatatype.NSEC})
 _ORDER = {Action.DELETE: 0, Action.UPDATE: 1, Action.CREATE: 2}
 
 
@@ -45,9 +46,10 @@ def apply_groups(zone: dns.zone.Zone, groups: Sequence[ChangeGroup]) -> ApplyRes
 def _apply_group(zone: dns.zone.Zone, group: ChangeGroup) -> None:
     for change in group:
         _check(zone, change)
+    _check_cname_alone(zone, group)
     undo: list[tuple[dns.name.Name, dns.rdatatype.RdataType, dns.rdataset.Rdataset | None]] = []
     try:
-        for change in group:
+        for change in sorted(group, key=lambda c: _ORDER[c.action]):
             name, rdtype = to_dns_name(change.name), rdatatype(change.rtype)
             undo.append((name, rdtype, zone.get_rdataset(name, rdtype)))
             if change.action is Action.DELETE:
@@ -55,9 +57,6 @@ def _apply_group(zone: dns.zone.Zone, group: ChangeGroup) -> None:
             else:
                 assert change.new is not None
                 zone.replace_rdataset(name, to_rdataset(change.new))
-        for change in group:
-            if change.action is not Action.DELETE:
-                _check_cname_alone(zone, change)
     except BaseException:
         for name, rdtype, previous in reversed(undo):
             if previous is None:
@@ -88,17 +87,31 @@ def _check(zone: dns.zone.Zone, change: Change) -> None:
         )
 
 
-def _check_cname_alone(zone: dns.zone.Zone, change: Change) -> None:
-    node = zone.get_node(to_dns_name(change.name))
-    if node is None:
-        return
-    types = {r.rdtype for r in node.rdatasets if r.rdclass == dns.rdataclass.IN}
-    others = types - _BESIDE_CNAME
-    if dns.rdatatype.CNAME in types and others:
-        kinds = ", ".join(sorted(dns.rdatatype.to_text(t) for t in others))
-        raise ProviderConflictError(
-            f"{change.name.fqdn} would hold a CNAME and other data ({kinds})"
-        )
+def _check_cname_alone(zone: dns.zone.Zone, group: ChangeGroup) -> None:
+    """Refuse a group that would leave a CNAME beside other data at one of its names."""
+    after: dict[dns.name.Name, set[tuple[dns.rdatatype.RdataType, dns.rdatatype.RdataType]]] = {}
+    for change in group:
+        name = to_dns_name(change.name)
+        if name not in after:
+            node = zone.get_node(name)
+            held = node.rdatasets if node is not None else []
+            after[name] = {(r.rdtype, r.covers) for r in held if r.rdclass == dns.rdataclass.IN}
+        kind = (rdatatype(change.rtype), dns.rdatatype.NONE)
+        if change.action is Action.DELETE:
+            after[name].discard(kind)
+        else:
+            after[name].add(kind)
+    for name, types in after.items():
+        kinds = {dns.node.NodeKind.classify(t, c) for t, c in types}
+        if dns.node.NodeKind.CNAME in kinds and dns.node.NodeKind.REGULAR in kinds:
+            others = sorted(
+                dns.rdatatype.to_text(t)
+                for t, c in types
+                if dns.node.NodeKind.classify(t, c) is dns.node.NodeKind.REGULAR
+            )
+            raise ProviderConflictError(
+                f"{name} would hold a CNAME and other data ({', '.join(others)})"
+            )
 
 
 def _describe(rdataset: dns.rdataset.Rdataset) -> str:
