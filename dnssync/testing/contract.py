@@ -19,17 +19,28 @@ Example::
 A provider may report a conflict either by raising ``ProviderConflictError`` or by
 returning it as a failed group in the ``ApplyResult``; both are accepted, but the zone
 must be left exactly as it was.
+
+Zone cuts: ``records()`` lists the NS sets below the apex and the DNAME sets (read only:
+the planner never changes them, and plans nothing at or below a delegation or below a
+DNAME). The suite writes them through ``apply`` to set them up; a provider whose service
+has no DNAME sets ``cut_types = ("NS",)``.
 """
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 import pytest
 
 from dnssync.errors import ProviderConflictError
 from dnssync.model.changes import ChangeGroup
 from dnssync.model.names import DomainName
-from dnssync.model.records import RecordKey, RRset
+from dnssync.model.records import RecordKey, RecordType, RRset
+from dnssync.model.refs import ObjectRef
+from dnssync.ownership.txt import TxtRegistry
+from dnssync.planning.planner import PlanSettings, build_plan
 from dnssync.providers.base import Provider
+from dnssync.rules.merge import Contribution, DesiredRecord, MergeResult
 from dnssync.testing.builders import create, delete, ownership_txt, rrset, update
 
 
@@ -54,6 +65,9 @@ def _apply_conflict(provider: Provider, zone: DomainName, group: ChangeGroup) ->
 
 class ProviderContract:
     """Behaviour every provider owes the planner."""
+
+    # Zone-cut types the provider's service can hold (Route53 and Cloud DNS have no DNAME).
+    cut_types: ClassVar[tuple[str, ...]] = ("NS", "DNAME")
 
     def n(self, zone: DomainName, label: str) -> str:
         return f"{label}.{zone.text}"
@@ -180,3 +194,65 @@ class ProviderContract:
         held = _index(provider, zone)
         assert held.get(a.key) == a
         assert cname.key not in held
+
+    # -- zone cuts (occluded names) -----------------------------------------------------
+
+    def cuts(self, zone: DomainName) -> list[RRset]:
+        found = []
+        if "NS" in self.cut_types:
+            found.append(
+                rrset(self.n(zone, "contract-deleg"), "NS", "ns1.example.net.", "ns2.example.net.")
+            )
+        if "DNAME" in self.cut_types:
+            found.append(rrset(self.n(zone, "contract-dname"), "DNAME", "target.example.net."))
+        return found
+
+    def test_zone_cuts_are_listed(self, provider: Provider, zone: DomainName) -> None:
+        cuts = self.cuts(zone)
+        _apply_ok(provider, zone, *(create(zone, c) for c in cuts))
+        held = _index(provider, zone)
+        for cut in cuts:
+            assert held.get(cut.key) == cut
+        # The apex NS is no delegation: it is never listed.
+        assert RecordKey(zone, RecordType.NS) not in held
+
+    def test_nothing_is_planned_at_or_below_a_cut(
+        self, provider: Provider, zone: DomainName
+    ) -> None:
+        # One of our records below where the delegation is about to be made: it exists,
+        # it is ours, it is no longer desired, and still it must not be deleted.
+        below = rrset(self.n(zone, "old.contract-deleg"), "A", "192.0.2.99")
+        if "NS" in self.cut_types:
+            txt = ownership_txt(below.name.text, "A", "service/ns/old")
+            _apply_ok(provider, zone, create(zone, below, txt))
+        cuts = self.cuts(zone)
+        _apply_ok(provider, zone, *(create(zone, c) for c in cuts))
+        wanted = [rrset(self.n(zone, "contract-free"), "A", "192.0.2.4")]
+        if "NS" in self.cut_types:
+            wanted.append(rrset(self.n(zone, "x.contract-deleg"), "A", "192.0.2.1"))
+            wanted.append(rrset(self.n(zone, "contract-deleg"), "A", "192.0.2.2"))
+        if "DNAME" in self.cut_types:
+            wanted.append(rrset(self.n(zone, "x.contract-dname"), "A", "192.0.2.3"))
+        ref = ObjectRef("service", "ns", "app")
+        desired = MergeResult(
+            records={r.key: DesiredRecord(r, (Contribution(ref, "hostname"),)) for r in wanted}
+        )
+        settings = PlanSettings(registry=TxtRegistry("contract"), force=True)
+        plan = build_plan(desired, [zone], provider.records, settings)
+        cut_names = [c.name for c in cuts]
+        planned = {str(c.key) for c in plan.changes}
+        assert planned == {
+            f"contract-free.{zone.fqdn} A",
+            f"a-contract-free.{zone.fqdn} TXT",
+        }
+        occluded = [d for d in plan.diagnostics if d.reason == "Occluded"]
+        refused = {w.name for w in wanted if any(w.name.is_subdomain_of(n) for n in cut_names)}
+        assert len(occluded) == len(refused)
+        assert all(d.subject == "service/ns/app" and d.field == "hostname" for d in occluded)
+        for result in [provider.apply(z.zone, z.groups) for z in plan.zones if z.groups]:
+            assert result.ok, [f.message for f in result.failed]
+        held = _index(provider, zone)
+        for cut in cuts:
+            assert held.get(cut.key) == cut
+        if "NS" in self.cut_types:
+            assert held.get(below.key) == below

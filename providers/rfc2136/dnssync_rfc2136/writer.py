@@ -30,7 +30,7 @@ import dns.rdata
 from dnssync.errors import ProviderError
 from dnssync.model.changes import Action, Change, ChangeGroup
 from dnssync.model.names import DomainName
-from dnssync.model.records import RecordKey, RRset
+from dnssync.model.records import CUT_TYPES, RecordKey, RRset
 from dnssync.providers.base import ApplyResult, GroupFailure
 
 from .axfr import ZoneSnapshot
@@ -216,7 +216,9 @@ class ZoneWriter:
     def _check(self, run: _Run, base: ZoneSnapshot | None) -> None:
         keys = {c.key for e in run.applied for c in e.group}
         size = len(base.rrsets) if base is not None else 0
-        if len(keys) > max(QUERY_CHECK_LIMIT, size // 4):
+        # A query for the NS at a delegation gets a referral, not an answer: zone cuts
+        # (never planned, only written by tests and tools) are checked by a transfer.
+        if len(keys) > max(QUERY_CHECK_LIMIT, size // 4) or any(k.rtype in CUT_TYPES for k in keys):
             self._read_back(run)
         else:
             self._query_back(run, base)
