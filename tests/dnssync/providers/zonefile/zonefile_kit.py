@@ -52,7 +52,11 @@ def write_zone(directory: Path, body: str, *, head: str = HEAD, name: str = FILE
 def rr_data(path: Path, origin: dns.name.Name = ORIGIN) -> dict[RRKey, RRData]:
     """Every RRset of a zone file as (ttl, wire-form rdatas), read by dnspython."""
     zone = dns.zone.from_file(
-        str(path), origin=origin, relativize=False, check_origin=False, allow_include=False
+        str(path),
+        origin=origin,
+        relativize=False,
+        check_origin=False,
+        allow_directives=("$ORIGIN", "$TTL"),  # never expand a hostile $GENERATE here
     )
     found: dict[RRKey, RRData] = {}
     for name, node in zone.nodes.items():
