@@ -132,10 +132,14 @@ class Provider(abc.ABC):
 
     @abc.abstractmethod
     def records(self, zone: DomainName) -> tuple[RRset, ...]:
-        """Every A, AAAA, CNAME, SRV and TXT RRset (and alias) in the zone, canonical.
+        """Every A, AAAA, CNAME, SRV and TXT RRset (and alias) in the zone, canonical, TXT
+        strings byte for byte; and, read only, the NS sets below the apex and the DNAME
+        sets (``CUT_TYPES``), so the planner can leave occluded names alone.
 
-        Other types (SOA, NS, MX...) may be left out; the planner never touches them.
-        Raises ProviderError when the zone cannot be read completely.
+        The apex NS, SOA and other types (MX...) are left out; the planner never touches
+        them, nor NS and DNAME. An NS or DNAME set the provider cannot represent must fail
+        the read (unless its owner name itself is unrepresentable). Raises ProviderError
+        when the zone cannot be read completely.
         """
 
     @abc.abstractmethod
