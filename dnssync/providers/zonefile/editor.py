@@ -67,7 +67,10 @@ def _apply_group(zone: dns.zone.Zone, group: ChangeGroup) -> None:
 
 
 def _check(zone: dns.zone.Zone, change: Change) -> None:
-    current = zone.get_rdataset(to_dns_name(change.name), rdatatype(change.rtype))
+    name = to_dns_name(change.name)
+    if zone.origin is None or not name.is_subdomain(zone.origin):
+        raise ProviderConflictError(f"{change.key} is outside the zone {zone.origin}")
+    current = zone.get_rdataset(name, rdatatype(change.rtype))
     if change.action is Action.CREATE:
         if current is not None:
             raise ProviderConflictError(f"{change.key} already exists: {_describe(current)}")
@@ -77,7 +80,7 @@ def _check(zone: dns.zone.Zone, change: Change) -> None:
             f"{change.key} changed since it was read: expected {change.old}, found nothing"
         )
     try:
-        held = from_rdataset(to_dns_name(change.name), current)
+        held = from_rdataset(name, current)
     except (DnssyncError, ValueError):
         held = None
     if held is None or held != change.old:
