@@ -64,7 +64,8 @@ def test_case(path: Path) -> None:
         if change.rtype is RecordType.TXT and change.new is not None:
             [value] = change.new.values
             assert isinstance(value, Text)
-            assert parse_ownership(value.text) == Ownership(DEFAULT_OWNER_ID, change.owner_resource)
+            expected = Ownership(DEFAULT_OWNER_ID, change.owner_resource)
+            assert parse_ownership(value.joined) == expected
     console = Console(record=True, width=10_000, force_terminal=False)
     render_text(outcome.plan, console)
     render_diagnostics(outcome.diagnostics, console)

@@ -114,7 +114,8 @@ def test_text_output_and_warnings_escape_control_characters(
     out, err = plan(tmp_path, capsys, "text")
     assert_terminal_safe(out)
     assert_terminal_safe(err)
-    assert "\\x1b[2J</details>" in out  # the foreign TXT value, escaped
+    # The foreign TXT value, in its own presentation form (RFC 1035 \\DDD escapes).
+    assert "\\027[2J</details>" in out
     assert "\\u202egnp.exe" in err  # the object name in its warning, escaped
     assert err.count("\n") == len(err.splitlines())  # no forged lines
 

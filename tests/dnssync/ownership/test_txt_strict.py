@@ -165,15 +165,15 @@ resources = st.builds(lambda k, n, m: f"{k}/{n}/{m}", parts, parts, parts)
 @given(owner_ids, resources, st.booleans())
 def test_what_we_write_reads_back_exactly(owner: str, resource: str, quoted: bool) -> None:
     content = TxtRegistry(owner).content(resource)
-    text = f'"{content.text}"' if quoted else content.text
+    text = f'"{content.joined}"' if quoted else content.joined
     assert parse_ownership(text) == Ownership(owner, resource)
     # And through the presentation form a provider stores and hands back.
-    assert parse_ownership(Text.parse(content.to_text()).text) == Ownership(owner, resource)
+    assert parse_ownership(Text.parse(content.to_text()).joined) == Ownership(owner, resource)
 
 
 @given(owner_ids, resources, st.data())
 def test_a_duplicated_key_is_never_ours(owner: str, resource: str, data: st.DataObject) -> None:
-    tokens = TxtRegistry(owner).content(resource).text.split(",")
+    tokens = TxtRegistry(owner).content(resource).joined.split(",")
     key = data.draw(st.sampled_from(tokens)).partition("=")[0]
     value = data.draw(st.sampled_from([owner, "other", "external-dns", resource]))
     tokens.insert(data.draw(st.integers(0, len(tokens))), f"{key}={value}")
@@ -186,7 +186,7 @@ def test_a_duplicated_key_is_never_ours(owner: str, resource: str, data: st.Data
 def test_a_padded_key_or_value_is_never_ours(
     owner: str, resource: str, data: st.DataObject
 ) -> None:
-    tokens = TxtRegistry(owner).content(resource).text.split(",")
+    tokens = TxtRegistry(owner).content(resource).joined.split(",")
     index = data.draw(st.integers(0, len(tokens) - 1))
     key, _, value = tokens[index].partition("=")
     pad = data.draw(st.sampled_from([" ", "\t", "  ", "\u00a0"]))
