@@ -33,7 +33,7 @@ HOSTILE = [
 
 
 def txt(name: str, *values: str) -> RRset:
-    return RRset.of(DomainName.parse(name), RecordType.TXT, 300, [Text(v) for v in values])
+    return RRset.of(DomainName.parse(name), RecordType.TXT, 300, [Text.of(v) for v in values])
 
 
 @pytest.mark.parametrize("content", HOSTILE)
