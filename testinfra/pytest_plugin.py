@@ -24,7 +24,7 @@ def repeated_error_summary(exc: BaseException, first: str) -> str:
     text = str(exc).strip()
     headline = text.splitlines()[0] if text else ""
     return (
-        f"{type(exc).__name__}: {headline}\n"
+        f"{type(exc).__name__}: {headline} "
         f"(the same fixture error as in {first}, shown there in full)"
     )
 
@@ -42,4 +42,17 @@ def pytest_runtest_makereport(
         report.longrepr = repeated_error_summary(exc, seen[1])
     else:
         _FIRST_REPORT[id(exc)] = (exc, item.nodeid)
+        _shorten_summary_line(report)
     return report
+
+
+def _shorten_summary_line(report: pytest.TestReport) -> None:
+    """Keep the short test summary to the error's first line.
+
+    On CI (``CI`` or ``BUILD_NUMBER`` set) pytest prints the whole crash message in the
+    short summary, which would show a 40-line log tail a second time.
+    """
+    crash = getattr(report.longrepr, "reprcrash", None)
+    if crash is None or "\n" not in crash.message:
+        return
+    crash.message = crash.message.splitlines()[0] + " (shown in full above)"
