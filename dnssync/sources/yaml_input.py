@@ -95,19 +95,24 @@ def file_type(mode: int) -> str | None:
     return None if stat.S_ISREG(mode) else "not a regular file"
 
 
-def read_text(path: Path, limits: Limits = DEFAULT_LIMITS) -> str:
+def read_text(path: Path, limits: Limits = DEFAULT_LIMITS, *, pipes: bool = False) -> str:
     """The UTF-8 text of a regular file, at most ``limits.file_bytes`` long.
 
     Opened non-blocking and checked after opening, so a FIFO or device never hangs the run
-    and a file swapped for one in between is still refused. Raises OSError (unreadable) or
-    YamlInputError (not a regular file, too large, not UTF-8).
+    and a file swapped for one in between is still refused. ``pipes`` allows a pipe too, for
+    a settings file named explicitly (``--kubeconfig <(vault read ...)``). Raises OSError
+    (unreadable) or YamlInputError (not a regular file, too large, not UTF-8).
     """
     flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
     fd = os.open(path, flags)
     try:
         info = os.fstat(fd)
         kind = file_type(info.st_mode)
-        if kind is not None:
+        if pipes and stat.S_ISFIFO(info.st_mode):
+            # Named explicitly: wait for its writer (the user's own command), as cat would.
+            os.close(fd)
+            fd = os.open(path, flags & ~os.O_NONBLOCK)
+        elif kind is not None:
             raise YamlInputError(f"is {kind}, not a regular file")
         if info.st_size > limits.file_bytes:
             raise YamlInputError(_too_large(info.st_size, limits.file_bytes))
@@ -259,7 +264,7 @@ def _directive_or_blank(line: str) -> bool:
 def documents(text: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[Document]:
     """Every document of a YAML stream, each its value or its error, in order.
 
-    Empty documents (only comments, or ``---`` alone) are counted but not yielded."""
+    Empty documents (only comments, or ``---`` alone) are skipped and not counted."""
     index = 0
     for first_line, part in split_documents(text):
         if not part.strip():
@@ -268,45 +273,45 @@ def documents(text: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[Document]:
             index += 1
             yield Document(index, first_line, error=_too_large(len(part), limits.document_bytes))
             continue
-        loader: Any = _Loader(part)
-        try:
-            loader.get_event()  # StreamStart
-            while True:
-                try:
-                    event = loader.peek_event()
-                    if isinstance(event, StreamEndEvent):
-                        break
-                    line = first_line + event.start_mark.line
-                    loader.get_event()  # DocumentStart
-                except yaml.YAMLError as exc:
-                    index += 1
-                    yield Document(index, first_line, error=_message(exc, first_line))
-                    break
-                index += 1
-                try:
-                    node = _compose(loader, limits)
-                    value = loader.construct_document(node)
-                except (yaml.YAMLError, _LimitError) as exc:
-                    yield Document(index, line, error=_message(exc, first_line))
-                    break  # the event stream is mid-document: give up on this part
-                except (ValueError, TypeError, OverflowError) as exc:
-                    # A constructor refusing a scalar (`!!int x`, a 5,000-digit integer).
-                    yield Document(index, line, error=f"cannot be read: {_one_line(exc)}")
-                    break
-                except RecursionError:  # defence in depth: the limits should prevent it
-                    yield Document(index, line, error="nested too deeply to read")
-                    break
-                if value is not None:
-                    yield Document(index, line, value)
-        finally:
+        for line, value, error in _part(part, first_line, limits):
+            index += 1
+            yield Document(index, line, value, error)
+
+
+def _part(part: str, first_line: int, limits: Limits) -> Iterator[tuple[int, Any, str | None]]:
+    """(line, value, error) of each non-empty document of one part; an error ends it, as
+    the event stream is then mid-document."""
+    line = first_line
+    loader: Any = None
+    try:
+        loader = _Loader(part)
+        loader.get_event()  # StreamStart
+        while not isinstance(loader.peek_event(), StreamEndEvent):
+            line = first_line + loader.get_event().start_mark.line  # DocumentStart
+            value = loader.construct_document(_compose(loader, limits))
+            if value is not None:
+                yield line, value, None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow
+        at = first_line + part.count("\n", 0, max(exc.position, 0))
+        yield line, None, f"line {at}: {_reader_problem(exc)}"
+    except (yaml.YAMLError, _LimitError) as exc:
+        yield line, None, _message(exc, first_line)
+    except (ValueError, TypeError, OverflowError) as exc:
+        # A constructor refusing a scalar (`!!int x`, a 5,000-digit integer).
+        yield line, None, f"cannot be read: {_one_line(exc)}"
+    except RecursionError:  # defence in depth: the limits should prevent it
+        yield line, None, "nested too deeply to read"
+    finally:
+        if loader is not None:
             loader.dispose()
 
 
 def load_single(path: Path, limits: Limits = DEFAULT_LIMITS) -> Any:
-    """The one document of a file (None when empty), for settings files.
+    """The one document of a settings file named explicitly (a pipe is fine), or None
+    when it is empty.
 
     Raises OSError or YamlInputError (naming line and problem, not the path)."""
-    found = [d for d in documents(read_text(path, limits), limits)]
+    found = list(documents(read_text(path, limits, pipes=True), limits))
     for document in found:
         if document.error is not None:
             raise YamlInputError(document.error)
@@ -408,6 +413,12 @@ def _compose(loader: Any, limits: Limits) -> Node:
     if not isinstance(end, DocumentEndEvent):  # pragma: no cover - event grammar
         raise _LimitError("document does not end", end)
     return root
+
+
+def _reader_problem(exc: yaml.reader.ReaderError) -> str:
+    character = exc.character
+    code = ord(character) if isinstance(character, str) else character
+    return f"character #x{code:04x} is not allowed in YAML: {exc.reason}"
 
 
 def _marks(event: Event) -> tuple[Any, Any]:
