@@ -42,9 +42,9 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
     work = tmp_path_factory.mktemp("pki")
     for name in ("a", "b"):
         request = "req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2"
+        files = ["-keyout", f"{name}.key", "-out", f"{name}.crt"]
         subprocess.run(
-            ["openssl", *request.split(), "-keyout", f"{name}.key", "-out", f"{name}.crt"]
-            + ["-subj", f"/CN=dnssync-test-{name}"],
+            ["openssl", *request.split(), *files, "-subj", f"/CN=dnssync-test-{name}"],
             cwd=work,
             check=True,
             capture_output=True,
