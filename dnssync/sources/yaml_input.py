@@ -54,6 +54,9 @@ class Limits:
     # A `kind: List` dump of a large namespace is one document: allow it.
     document_bytes: int = 16 * MiB
     depth: int = 128
+    # Values (nodes) in one document, before alias expansion: bounds its memory (about
+    # 0.5 KiB each while it is built). The largest CRDs hold some 50,000.
+    nodes: int = 1_000_000
     # Size of a document with every alias expanded, in units of one per node plus one per
     # scalar character: anchors may be reused freely, a billion-laughs document is refused.
     expanded: int = 32 * MiB
@@ -232,28 +235,32 @@ else:  # pragma: no cover - libyaml is part of every supported PyYAML wheel
 
 # -- documents ------------------------------------------------------------------------------
 
-_SEPARATOR = re.compile(r"^---(?:[ \t]|$)")
+_SEPARATOR = re.compile(r"^---(?=[ \t\r\n]|$)", re.MULTILINE)
 
 
 def split_documents(text: str) -> Iterator[tuple[int, str]]:
     """(first line, text) of each part between ``---`` lines, the ``---`` line included.
 
-    Like kubectl's reader; ``%`` directive lines just before a ``---`` go with it."""
-    lines = text.splitlines(keepends=True)
-    start = 0
-    for number, line in enumerate(lines):
-        if number == 0 or not _SEPARATOR.match(line):
+    Like kubectl's reader; ``%`` directive lines just before a ``---`` go with it. Works on
+    offsets, so a large file is not copied line by line."""
+    start, line = 0, 1
+    for match in _SEPARATOR.finditer(text):
+        position = match.start()
+        if position == 0:
             continue
-        cut = number
+        cut = probe = position
         # Directives (and comments/blank lines among them) belong to the next document.
-        probe = number
-        while probe > start and _directive_or_blank(lines[probe - 1]):
-            probe -= 1
-            if lines[probe].startswith("%"):
-                cut = probe
-        yield start + 1, "".join(lines[start:cut])
+        while probe > start:
+            previous = max(text.rfind("\n", start, probe - 1) + 1, start)
+            if not _directive_or_blank(text[previous:probe]):
+                break
+            if text.startswith("%", previous):
+                cut = previous
+            probe = previous
+        yield line, text[start:cut]
+        line += text.count("\n", start, cut)
         start = cut
-    yield start + 1, "".join(lines[start:])
+    yield line, text[start:]
 
 
 def _directive_or_blank(line: str) -> bool:
@@ -342,6 +349,13 @@ def _compose(loader: Any, limits: Limits) -> Node:
     open_anchors: set[str] = set()
     stack: list[_Frame] = []
     root: Node | None = None
+    count = 0
+
+    def counted(event: Event) -> None:
+        nonlocal count
+        count += 1
+        if count > limits.nodes:
+            raise _LimitError(f"holds more than {limits.nodes} values", event)
 
     def add(node: Node, weight: int, event: Event) -> None:
         nonlocal root
@@ -375,6 +389,7 @@ def _compose(loader: Any, limits: Limits) -> Node:
             node, weight = anchors[anchor]
             add(node, weight, event)
         elif isinstance(event, ScalarEvent):
+            counted(event)
             tag = event.tag
             if tag is None or tag == "!":
                 tag = loader.resolve(ScalarNode, event.value, event.implicit)
@@ -387,6 +402,7 @@ def _compose(loader: Any, limits: Limits) -> Node:
         elif isinstance(event, SequenceStartEvent | MappingStartEvent):
             if len(stack) >= limits.depth:
                 raise _LimitError(f"nests deeper than {limits.depth} levels", event)
+            counted(event)
             tag = event.tag
             collection: SequenceNode | MappingNode
             if isinstance(event, SequenceStartEvent):
