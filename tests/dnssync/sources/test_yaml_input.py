@@ -118,6 +118,7 @@ def test_separator_lines_and_directives() -> None:
             "line 3: expands to more than 150 nodes and characters",
         ),
         ("a: " + "x" * 100 + "\n", Limits(document_bytes=50), "is 104 bytes, more than"),
+        ("a: [1, 2, 3, 4]\n", Limits(nodes=4), "line 1: holds more than 4 values"),
         ("a: &a [*a]\n", Limits(), "line 1: alias *a refers to a node that contains it"),
         ("a: *nowhere\n", Limits(), "line 1: alias *nowhere refers to no anchor"),
         ("a: !!binary 'not base64!'\n", Limits(), "line 1: failed to decode base64 data"),
