@@ -150,15 +150,18 @@ class _Reader:
         try:
             projected = project(document, self.default_namespace)
         except ProjectionError as exc:
-            subject = where
             try:
                 ref = ref_of(document, self.default_namespace)
-                self.unreadable.add(str(ref))
-                subject = f"{ref} in {where}"
             except ProjectionError:
-                self.complete = False
+                # Not even its name can be read: it may be any object we publish.
+                self.broken(where, exc.message, exc.field, reason="InvalidObject")
+                return
+            # The object exists: its records are kept, while deletes elsewhere go on.
+            self.unreadable.add(str(ref))
             self.diagnostics.append(
-                Diagnostic(subject, exc.field, _cut(exc.message), reason="InvalidObject")
+                Diagnostic(
+                    f"{ref} in {where}", exc.field, _cut(exc.message), reason="InvalidObject"
+                )
             )
             return
         if projected is not None:
@@ -211,12 +214,13 @@ class _Reader:
         if refused:
             try:
                 ref = ref_of(document, self.default_namespace)
-                self.unreadable.add(str(ref))
-            except ProjectionError:
-                ref = None
-            if ref is None or ref.kind == "namespace":
-                # Routes select namespaces by label: without it, nothing may be deleted.
-                self.complete = False
+            except ProjectionError as exc:
+                self.broken(where, exc.message, exc.field, reason="InvalidObject")
+                return True
+            self.unreadable.add(str(ref))
+            if ref.kind == "namespace":
+                # Routes select namespaces by label: an attachment may be hidden.
+                self.broken(where, "its labels cannot be read (see above)", "metadata.labels")
         return refused
 
     def _warn(self, where: str, document: Mapping[str, Any], field: str, message: str) -> None:

@@ -255,6 +255,8 @@ def test_object_without_a_name_makes_the_snapshot_incomplete() -> None:
     assert problems(snapshot.diagnostics) == [
         ("anon.yaml (document 1)", "metadata.name", "InvalidObject")
     ]
+    # It may be any object we publish: an Error, so plan exits 1.
+    assert snapshot.diagnostics[0].severity is Severity.ERROR
 
 
 def test_namespace_defaults_and_namespace_objects() -> None:
