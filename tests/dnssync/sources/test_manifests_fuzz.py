@@ -169,7 +169,7 @@ def services(draw: st.DrawFn, one_in: int) -> Any:
         "kind": "Service",
         "metadata": draw(metadata(one_in)),
         "spec": {
-            "type": draw(st.sampled_from(["LoadBalancer", "LoadBalancer", "ClusterIP"])),
+            "type": draw(sometimes(st.just("ClusterIP"), st.just("LoadBalancer"))),
             "ports": draw(ports),
         },
         "status": {"loadBalancer": {"ingress": draw(ingress)}},
