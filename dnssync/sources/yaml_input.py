@@ -1,10 +1,11 @@
 """Read YAML input safely: manifests, the ``--config`` file and kubeconfigs.
 
 What this loader accepts is bounded, so one hostile file can neither exhaust memory (an
-alias bomb), crash the process (libyaml's C composer recurses without a limit and
-segfaults on deep nesting) nor hang it (libyaml's flow-key bookkeeping is quadratic in the
-nesting depth): documents are composed here, iteratively, from libyaml's event stream,
-stopping at the first limit crossed. See docs/input-safety.md for the limits.
+alias bomb), crash the process (PyYAML's C composer recurses without a limit: with a
+libyaml that has no nesting limit of its own, as some distributions ship, deep nesting is a
+segfault) nor hang it (libyaml's flow-key bookkeeping is quadratic in the nesting depth):
+documents are composed here, iteratively, from libyaml's event stream, stopping at the first
+limit crossed. See docs/input-safety.md for the limits.
 
 Scalars are resolved the way ``kubectl`` (go-yaml v2) resolves them, not by PyYAML's YAML
 1.1 table: ``yes``/``no``/``on``/``off``/``y``/``n`` are booleans and ``0300`` is octal as

@@ -150,8 +150,9 @@ def test_alias_bomb_is_refused_quickly() -> None:
 
 
 def test_nesting_beyond_libyamls_own_limit_does_not_crash() -> None:
-    # PyYAML's C composer recursed without bound here and the process died (SIGSEGV); a
-    # child process proves the loader survives and reports it.
+    # With a libyaml that has no nesting limit of its own, PyYAML's C composer recurses
+    # without bound here and the process dies (SIGSEGV); a child process proves this loader
+    # survives and reports it, whatever the libyaml build.
     code = (
         "from dnssync.sources.yaml_input import documents\n"
         "(d,) = documents('[' * 200000 + ']' * 200000)\n"
