@@ -124,7 +124,7 @@ class _Reader:
             return
         kind = document.get("kind")
         if kind is not None and not isinstance(kind, str):
-            self.broken(where, f"kind is {shorten(kind)}, not a string", "kind")
+            self.broken(where, f"is {shorten(kind)}, not a string", "kind")
             return
         if kind is not None and kind.endswith("List"):
             self._list(where, document.get("items"))

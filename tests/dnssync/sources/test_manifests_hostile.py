@@ -123,7 +123,7 @@ def object_names(snapshot: SourceSnapshot) -> list[str]:
         ),
         pytest.param(
             "kind: [Service]\nmetadata: {name: x}\n",
-            "(document 2): kind: kind is a list, not a string",
+            "(document 2): kind: is a list, not a string",
             id="non-string-kind",
         ),
         pytest.param("just a string\n", "is not a Kubernetes object", id="scalar-document"),
