@@ -18,7 +18,10 @@ from dnssync.sources.yaml_input import load_single
 from tests.dnssync.sources.hostile_fs import configmap_mount, fifo, run_dnssync
 
 CORPUS = Path(__file__).resolve().parent
-CASES = sorted(p.parent for p in CORPUS.glob("*/*/expected.yaml"))
+# zonefiles/ uses this format too, with zone checks of its own: its runner is
+# zonefiles/test_zonefile_corpus.py; values/ is a corpus of single files (test_values.py).
+FAMILIES = ("manifests", "kubeconfig")
+CASES = sorted(p.parent for family in FAMILIES for p in (CORPUS / family).glob("*/expected.yaml"))
 OWNER = "corpus"
 GHOST = "ghost.example.com. A"
 DEFAULT_ZONE = f"""\
