@@ -206,9 +206,17 @@ def _selector(raw: Any, where: str) -> LabelSelector:
 
 
 def _annotations(obj: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
-    meta = _mapping(obj.get("metadata"), "metadata")
-    pairs = _string_pairs(meta.get("annotations"))
-    return tuple((k, v) for k, v in pairs if k.startswith(RELEVANT_PREFIXES))
+    """Only ours (a small informer cache); the others are never even stringified."""
+    raw = _mapping(obj.get("metadata"), "metadata").get("annotations")
+    if not isinstance(raw, Mapping):
+        return ()
+    return tuple(
+        sorted(
+            (k, "" if v is None else str(v))
+            for k, v in raw.items()
+            if isinstance(k, str) and k.startswith(RELEVANT_PREFIXES)
+        )
+    )
 
 
 def _labels(obj: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from dnssync.errors import ConfigError
+from dnssync.sources.kube import kubeconfig as kubeconfig_file
 from dnssync.sources.kube.api import KubeApi
 
 IN_CLUSTER_TOKEN = Path("/var/run/secrets/kubernetes.io/serviceaccount/token")
@@ -96,14 +97,33 @@ def _load_kubeconfig(configuration: Any, path: str | None, context: str | None) 
     import kubernetes.config
 
     config_file = path or _default_kubeconfig()
-    # A ":"-separated KUBECONFIG is merged by the loader; a single missing file is not.
+    # A ":"-separated KUBECONFIG is merged (as kubectl does); a single missing file is not.
     files = [os.path.expanduser(p) for p in config_file.split(os.pathsep) if p]
-    if not any(os.path.isfile(f) for f in files):
+    if not any(os.path.exists(f) for f in files):
         raise ConfigError(f"kubeconfig {config_file} not found")
-    load: Any = kubernetes.config.load_kube_config
-    load(
-        config_file=config_file if len(files) > 1 else files[0],
-        context=context,
-        client_configuration=configuration,
-        persist_config=False,
-    )
+    # Read and checked here, so that no malformed file reaches the client's own loader
+    # (tracebacks, messages quoting whole user entries).
+    kubeconfig = kubeconfig_file.load(files, context, config_file)
+    load: Any = kubernetes.config.load_kube_config_from_dict
+    try:
+        load(
+            kubeconfig.config,
+            context=kubeconfig.context,
+            client_configuration=configuration,
+            persist_config=False,
+        )
+    except Exception as exc:
+        # The client's exec and auth-provider plugins run here; their errors are reported
+        # as a line without secrets, never as a traceback.
+        message = kubeconfig.redact(" ".join(str(exc).split()))[:500]
+        raise ConfigError(
+            f"kubeconfig {config_file} context {kubeconfig.context}: cannot be used: "
+            f"{message or type(exc).__name__}"
+        ) from None
+    # The client logs a failed credential plugin and goes on without credentials.
+    plugin = kubeconfig.exec_command
+    if plugin and not configuration.api_key.get("BearerToken") and not configuration.cert_file:
+        raise ConfigError(
+            f"kubeconfig {config_file} context {kubeconfig.context}: the credential plugin "
+            f"{plugin!r} (users[name={kubeconfig.user}].user.exec) gave no credentials"
+        )

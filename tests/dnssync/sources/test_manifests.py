@@ -24,7 +24,7 @@ apiVersion: v1
 kind: Service
 metadata:
   name: {name}
-  annotations: {{dnssync.io/hostname: {name}.example.com, unrelated.io/x: y}}
+  annotations: {{dnssync.io/hostname: {name}.example.com, unrelated.io/x: z}}
 spec:
   type: LoadBalancer
   ports: [{{name: kerberos, port: 88, protocol: UDP}}, {{port: 464}}]
@@ -149,7 +149,8 @@ def test_broken_yaml_is_reported_and_marks_the_snapshot_incomplete() -> None:
     assert refs(snapshot) == ["service/default/good"]
     assert not snapshot.complete
     (problem,) = snapshot.diagnostics
-    assert problem.subject == "broken.yaml"
+    assert problem.subject == "broken.yaml (document 1)"
+    assert problem.message.startswith("cannot be read: line 3: ")
     assert problem.severity is Severity.ERROR
     assert problem.reason == "BrokenManifest"
     assert "no deletes" in problem.message
@@ -254,6 +255,8 @@ def test_object_without_a_name_makes_the_snapshot_incomplete() -> None:
     assert problems(snapshot.diagnostics) == [
         ("anon.yaml (document 1)", "metadata.name", "InvalidObject")
     ]
+    # It may be any object we publish: an Error, so plan exits 1.
+    assert snapshot.diagnostics[0].severity is Severity.ERROR
 
 
 def test_namespace_defaults_and_namespace_objects() -> None:
