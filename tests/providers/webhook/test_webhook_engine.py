@@ -1,0 +1,88 @@
+"""The webhook provider under the engine: ``adjust`` before planning, and what a reconcile
+costs in requests and bytes (counted by the fake server, which logs every request)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from dnssync_webhook.provider import WebhookProvider
+
+from dnssync.engine import EngineSettings, apply_plan, compute_plan
+from dnssync.ownership.txt import TxtRegistry
+from dnssync.planning.planner import PlanSettings
+from dnssync.sources.manifests import read_manifests
+from dnssync.sources.snapshot import SourceSnapshot
+from testinfra.webhook_fake import FakeWebhook
+from tests.providers.webhook.webhook_helpers import make_provider
+
+REPO = Path(__file__).resolve().parents[3]
+KERBEROS = REPO / "examples" / "kerberos"
+SETTINGS = EngineSettings(plan=PlanSettings(registry=TxtRegistry("engine")))
+
+
+@pytest.fixture
+def snapshot() -> SourceSnapshot:
+    return read_manifests(KERBEROS)
+
+
+def reconcile(provider: WebhookProvider, snapshot: SourceSnapshot) -> int:
+    outcome = compute_plan(snapshot, provider, SETTINGS)
+    assert not outcome.unsafe
+    report = apply_plan(provider, outcome.plan)
+    assert not report.failures
+    return len(outcome.plan.changes)
+
+
+@pytest.fixture
+def fixed_ttl() -> Iterator[FakeWebhook]:
+    """A backend that stores every record with TTL 60, and says so on /adjustendpoints."""
+    with FakeWebhook(
+        domain_filter={"include": ["example.com"]},
+        adjust={"recordTTL": 60},
+        store={"recordTTL": 60},
+    ) as fake:
+        yield fake
+
+
+def test_adjusted_records_make_the_plan_compare_like_with_like(
+    fixed_ttl: FakeWebhook, snapshot: SourceSnapshot
+) -> None:
+    provider = make_provider(fixed_ttl.url)
+    first = compute_plan(snapshot, provider, SETTINGS)
+    records = [c for c in first.plan.changes if c.rtype.value != "TXT"]
+    assert records and all(c.new is not None and c.new.ttl == 60 for c in records)
+    apply_plan(provider, first.plan)
+    assert not compute_plan(snapshot, provider, SETTINGS).plan.has_changes
+
+
+def test_without_adjust_the_same_backend_would_churn(
+    fixed_ttl: FakeWebhook, snapshot: SourceSnapshot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The control: the engine's hook is what makes the difference."""
+    provider = make_provider(fixed_ttl.url)
+    monkeypatch.setattr(provider, "adjust", lambda rrsets: rrsets)
+    apply_plan(provider, compute_plan(snapshot, provider, SETTINGS).plan)
+    again = compute_plan(snapshot, provider, SETTINGS).plan
+    assert {c.action.value for c in again.changes} == {"update"}
+
+
+def test_requests_per_reconcile(snapshot: SourceSnapshot) -> None:
+    with FakeWebhook(domain_filter={"include": ["example.com"]}) as fake:
+        provider = make_provider(fake.url)
+        assert reconcile(provider, snapshot) == 8
+        # First run: negotiate, adjust, list for the plan, list for the pre-check, write.
+        assert [(r.method, r.path) for r in fake.requests] == [
+            ("GET", "/"),
+            ("POST", "/adjustendpoints"),
+            ("GET", "/records"),
+            ("GET", "/records"),
+            ("POST", "/records"),
+        ]
+        fake.reset_requests()
+        # Nothing changed: one listing; the adjusted records are remembered.
+        assert reconcile(provider, snapshot) == 0
+        assert [(r.method, r.path) for r in fake.requests] == [("GET", "/records")]
+        assert provider.requests.total() == 6
+        assert provider.requests.bytes_sent > 0 and provider.requests.bytes_received > 0
