@@ -85,7 +85,9 @@ def test_rendered_flags_make_valid_webhook_settings(helm: Helm) -> None:
     add_to_parser(parser, options)
     values = resolve(options, parser.parse_args(args[1:]), {}, {})
     core_settings(values)
-    provider_values = {o.dest: values.get(o.dest, o.default) for o in registry.load("webhook").options}
+    provider_values = {
+        o.dest: values.get(o.dest, o.default) for o in registry.load("webhook").options
+    }
     settings = WebhookSettings.from_options(provider_values)
     assert settings.url == "http://localhost:8888"
     assert (settings.read_timeout, settings.write_timeout) == (5.0, 10.0)
@@ -148,17 +150,28 @@ def test_apiserver_admits_the_pod_and_mounts_no_token_into_the_sidecar(
     ServiceAccount admission plugin, only the dnssync container has the token path."""
     namespace = "webhook-pod"
     chart_cluster.ensure_namespace(namespace)
-    rendered = helm.render([WEBHOOK_VALUES], namespace=namespace)
-    with chart_cluster.api_client() as admin:
-        core = client.CoreV1Api(admin)
-        account = rendered.one("ServiceAccount")
-        core.create_namespaced_service_account(namespace, account)
-        template = rendered.one("Deployment")["spec"]["template"]
-        pod = {"apiVersion": "v1", "kind": "Pod", **template}
-        pod["metadata"] = {**template["metadata"], "name": "dnssync-webhook-check"}
-        admitted = admin.sanitize_for_serialization(
-            core.create_namespaced_pod(namespace, pod, dry_run="All")
-        )
+
+    def admit(rendered: Rendered) -> dict[str, Any]:
+        with chart_cluster.api_client() as admin:
+            core = client.CoreV1Api(admin)
+            account = rendered.one("ServiceAccount")
+            try:
+                core.create_namespaced_service_account(namespace, account)
+            except client.exceptions.ApiException as exc:
+                if exc.status != 409:
+                    raise
+            template = rendered.one("Deployment")["spec"]["template"]
+            pod = {"apiVersion": "v1", "kind": "Pod", **template}
+            pod["metadata"] = {**template["metadata"], "name": "dnssync-token-check"}
+            created = core.create_namespaced_pod(namespace, pod, dry_run="All")
+            admitted: dict[str, Any] = admin.sanitize_for_serialization(created)
+            return admitted
+
+    # The control: with the plain automount the plugin does inject the token volume.
+    plain = admit(helm.render(namespace=namespace))
+    injected = [v["name"] for v in plain["spec"]["volumes"] if "serviceAccountToken" in str(v)]
+    assert len(injected) == 1 and injected[0].startswith("kube-api-access-")
+    admitted = admit(helm.render([WEBHOOK_VALUES], namespace=namespace))
     containers = {c["name"]: c for c in admitted["spec"]["containers"]}
     mounts = {n: [m["mountPath"] for m in c.get("volumeMounts", [])] for n, c in containers.items()}
     assert TOKEN_PATH in mounts["dnssync"]
