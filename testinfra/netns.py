@@ -346,12 +346,24 @@ class TcpForward:
                     return
                 self._sockets.update((client, upstream))
                 self.connections += 1
+            # The second pump to finish closes both sockets: a forward that carries many
+            # short connections (a DNS client's, an HTTP client's) must not pile them up.
+            pending = [2]
             for src, dst in ((client, upstream), (upstream, client)):
                 threading.Thread(
-                    target=self._pump, args=(src, dst), name="netns-pump", daemon=True
+                    target=self._pump,
+                    args=(src, dst, (client, upstream), pending),
+                    name="netns-pump",
+                    daemon=True,
                 ).start()
 
-    def _pump(self, src: socket.socket, dst: socket.socket) -> None:
+    def _pump(
+        self,
+        src: socket.socket,
+        dst: socket.socket,
+        pair: tuple[socket.socket, socket.socket],
+        pending: list[int],
+    ) -> None:
         try:
             while data := src.recv(65536):
                 dst.sendall(data)
@@ -359,6 +371,13 @@ class TcpForward:
             pass
         with contextlib.suppress(OSError):
             dst.shutdown(socket.SHUT_WR)
+        with self._lock:
+            pending[0] -= 1
+            if pending[0] or not (set(pair) <= self._sockets):
+                return  # the other direction still runs, or stop() closes them
+            self._sockets.difference_update(pair)
+        for sock in pair:
+            sock.close()
 
 
 def listening(pid: int, proto: str) -> set[tuple[str, int]]:

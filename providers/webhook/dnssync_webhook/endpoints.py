@@ -222,6 +222,9 @@ def _rdata(rtype: RecordType, target: str, alias: bool) -> RData:
 def parse_txt_target(target: str) -> Text:
     stripped = target.strip()
     if stripped.startswith('"') and stripped.endswith('"') and len(stripped) >= 2:
+        inner = stripped[1:-1]
+        if '"' not in inner and "\\" not in inner:  # one plain string: the common case
+            return Text(inner)
         return Text.parse(stripped)
     if "\\" not in target:
         return Text(target)

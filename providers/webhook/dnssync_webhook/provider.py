@@ -13,7 +13,8 @@ Requests (see docs/providers/webhook.md):
 * ``POST /records``: groups packed into bodies (see :mod:`.batching`).
 
 The protocol has no preconditions, so before writing, each group's ``Change.old`` is
-checked against a fresh listing (a stale group is a conflict, nothing is sent for it).
+checked against a listing at most a few seconds old (the plan's, or a new one; a stale
+group is a conflict, nothing is sent for it).
 After a 5xx or a lost connection the zone is read again: groups already in place count
 as applied, groups untouched are sent again (after a pause, split in halves, at most a
 bounded number of requests), anything else is reported as a conflict. A 4xx is never
@@ -49,6 +50,10 @@ log = logging.getLogger(__name__)
 MEDIA_BASE, _, MEDIA_VERSION = MEDIA_TYPE.partition(";")
 # A listing older than this is never reused for another zone.
 LISTING_MAX_AGE = 30.0
+# Changes are checked against a listing at most this old (the one the plan was just made
+# from); an apply later than that (the daemon's event-driven ones, a CLI waiting for
+# "yes") reads the zone again first.
+CHECK_MAX_AGE = 5.0
 # Answers of /adjustendpoints are reused this long (a reconfigured webhook is seen after).
 ADJUST_MEMO_SECONDS = 300.0
 # 4xx statuses that are about the request as a whole, not about one group in it.
@@ -150,8 +155,9 @@ class WebhookProvider(Provider):
     def records(self, zone: DomainName) -> tuple[RRset, ...]:
         return tuple(self._view(zone).rrsets.values())
 
-    def _view(self, zone: DomainName) -> ZoneView:
-        """The zone from a listing that has not served it yet (else a fresh one)."""
+    def _view(self, zone: DomainName, *, check: bool = False) -> ZoneView:
+        """The zone from a listing that has not served it yet, else a fresh one. To
+        ``check`` changes before writing, a listing just made (the plan's) serves again."""
         self.negotiate()
         if zone not in self._zones:
             raise ProviderError(
@@ -159,10 +165,10 @@ class WebhookProvider(Provider):
                 f"(zones: {', '.join(z.text for z in self._zones)})"
             )
         listing = self._listing
-        fresh = (
-            listing is not None
-            and zone not in listing.served
-            and self._clock() - listing.fetched_at < LISTING_MAX_AGE
+        age = self._clock() - listing.fetched_at if listing is not None else LISTING_MAX_AGE
+        fresh = listing is not None and (
+            (zone not in listing.served and age < LISTING_MAX_AGE)
+            or (check and age < CHECK_MAX_AGE)
         )
         if not fresh:
             listing = self._fetch()
@@ -264,7 +270,7 @@ class WebhookProvider(Provider):
     def apply(self, zone: DomainName, groups: Sequence[ChangeGroup]) -> ApplyResult:
         if not groups:
             return ApplyResult(())
-        view = self._view(zone)
+        view = self._view(zone, check=True)
         domain_filter = self.negotiate()
         requests: list[GroupRequest] = []
         failed: list[GroupFailure] = []

@@ -15,7 +15,7 @@ from dnssync.planning.planner import PlanSettings
 from dnssync.sources.manifests import read_manifests
 from dnssync.sources.snapshot import SourceSnapshot
 from testinfra.webhook_fake import FakeWebhook
-from tests.providers.webhook.webhook_helpers import make_provider
+from tests.providers.webhook.webhook_helpers import endpoint, make_provider
 
 REPO = Path(__file__).resolve().parents[3]
 KERBEROS = REPO / "examples" / "kerberos"
@@ -72,11 +72,11 @@ def test_requests_per_reconcile(snapshot: SourceSnapshot) -> None:
     with FakeWebhook(domain_filter={"include": ["example.com"]}) as fake:
         provider = make_provider(fake.url)
         assert reconcile(provider, snapshot) == 8
-        # First run: negotiate, adjust, list for the plan, list for the pre-check, write.
+        # First run: negotiate, adjust, list (for the plan and the check before writing:
+        # it is seconds old), write.
         assert [(r.method, r.path) for r in fake.requests] == [
             ("GET", "/"),
             ("POST", "/adjustendpoints"),
-            ("GET", "/records"),
             ("GET", "/records"),
             ("POST", "/records"),
         ]
@@ -84,5 +84,30 @@ def test_requests_per_reconcile(snapshot: SourceSnapshot) -> None:
         # Nothing changed: one listing; the adjusted records are remembered.
         assert reconcile(provider, snapshot) == 0
         assert [(r.method, r.path) for r in fake.requests] == [("GET", "/records")]
-        assert provider.requests.total() == 6
+        assert provider.requests.total() == 5
         assert provider.requests.bytes_sent > 0 and provider.requests.bytes_received > 0
+
+
+def test_an_apply_long_after_its_plan_checks_against_a_new_listing(
+    snapshot: SourceSnapshot,
+) -> None:
+    """The daemon's event-driven applies and a CLI waiting for "yes" come later than 5 s
+    after the listing: the zone is read again, and a name taken meanwhile is a conflict,
+    never sent."""
+    now = [1000.0]
+    with FakeWebhook(domain_filter={"include": ["example.com"]}) as fake:
+        provider = make_provider(fake.url, clock=lambda: now[0])
+        outcome = compute_plan(snapshot, provider, SETTINGS)
+        fake.put(endpoint("kdc-tcp.example.com", "A", "198.51.100.9"))  # someone else
+        now[0] += 60
+        fake.reset_requests()
+        report = apply_plan(provider, outcome.plan)
+        assert [(r.method, r.path) for r in fake.requests] == [
+            ("GET", "/records"),
+            ("POST", "/records"),
+        ]
+        ((_, failure),) = report.failures
+        assert failure.conflict and "kdc-tcp.example.com. A" in failure.message
+        (post,) = [r.body for r in fake.requests if r.method == "POST"]
+        assert "kdc-tcp.example.com" not in {e["dnsName"] for e in post["create"]}
+        assert report.applied == 3

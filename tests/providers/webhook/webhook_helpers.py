@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 
 from dnssync_webhook.provider import WebhookProvider
 from dnssync_webhook.settings import WebhookSettings
@@ -28,13 +29,14 @@ def make_provider(
     zones: Sequence[str] = (),
     *,
     sleep: Pauses | None = None,
+    clock: Callable[[], float] = time.monotonic,
     **settings: object,
 ) -> WebhookProvider:
     """A provider for the webhook at ``url``; ``settings`` override WebhookSettings fields."""
     base = WebhookSettings(url=url, zones=tuple(DomainName.parse(z) for z in zones))
     if settings:
         base = dataclasses.replace(base, **settings)  # type: ignore[arg-type]
-    return WebhookProvider(base, sleep=sleep if sleep is not None else Pauses())
+    return WebhookProvider(base, sleep=sleep if sleep is not None else Pauses(), clock=clock)
 
 
 def endpoint(
