@@ -215,7 +215,9 @@ class WebhookProvider(Provider):
                 sendable.append((rrset, to_endpoint(rrset)))
             except InvalidRecordError:
                 self._adjusted[rrset] = rrset  # an alias: apply() reports it
-        queue = deque(_chunks(sendable, self.body_limit))
+        # Half the limit: the answer holds the same endpoints, perhaps with more in them,
+        # and must fit in the limit too.
+        queue = deque(_chunks(sendable, self.body_limit // 2))
         budget = 4 * len(sendable) + self.settings.attempts
         while queue:
             budget -= 1

@@ -390,3 +390,16 @@ def test_adjust_5xx_is_an_error_not_silence(fake: FakeWebhook, pauses: Pauses) -
     provider = make_provider(fake.url, sleep=pauses, attempts=2)
     with pytest.raises(ProviderError, match=r"500 Internal Server Error: boom"):
         provider.adjust((rrset(f"a.{ZONE}", "A", "192.0.2.1"),))
+
+
+def test_adjust_413_splits_too(pauses: Pauses) -> None:
+    with FakeWebhook(
+        domain_filter={"include": [ZONE]}, max_body=4096, adjust={"recordTTL": 60}
+    ) as fake:
+        provider = make_provider(fake.url, sleep=pauses)
+        desired = tuple(rrset(f"h{i}.{ZONE}", "A", f"192.0.2.{i}") for i in range(100))
+        assert provider.adjust(desired) == tuple(r.with_ttl(60) for r in desired)
+        posts = [r for r in fake.requests if r.path == "/adjustendpoints"]
+        assert {r.status for r in posts} == {200, 413}
+        assert all(r.size <= 4096 for r in posts if r.status == 200)
+        assert provider.body_limit <= 4096
