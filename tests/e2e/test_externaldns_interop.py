@@ -359,7 +359,7 @@ def test_encrypted_ownership_from_externaldns_is_refused_clearly(
         extra_args=[f"--namespace={ns}", "--txt-encrypt-enabled", f"--txt-encrypt-aes-key={key}"],
     )
     encrypting.run_once()
-    written = transfer(bind)
+    written = transfer(bind, ZONE)
     assert written[(f"enc.{ZONE}.", "A")][1] == frozenset({"203.0.113.60"})
     [stored] = written[(f"a-enc.{ZONE}.", "TXT")][1]
     assert "heritage" not in stored  # really encrypted
@@ -371,4 +371,4 @@ def test_encrypted_ownership_from_externaldns_is_refused_clearly(
     message = " ".join(proc.stderr.split())
     assert f"enc.{ZONE}. A exists and is not owned by dnssync" in message
     assert "looks like an ExternalDNS encrypted ownership record" in message
-    assert transfer(bind) == written
+    assert transfer(bind, ZONE) == written
