@@ -57,10 +57,13 @@ from testinfra import netns as netns_mod
 from testinfra.bind import DnsServer
 from testinfra.external_dns import ExternalDnsError, ensure_binary
 from testinfra.lifecycle import (
+    LOG_TAIL_LINES,
     LiveSet,
     Stoppable,
     die_with_parent,
     free_tcp_port,
+    log_tail,
+    start_failure,
     stop_process,
     wait_until,
 )
@@ -69,7 +72,6 @@ from testinfra.netns import NetNamespace
 MEDIA_TYPE = "application/external.dns.webhook+json;version=1"
 # Fixed in ExternalDNS v0.23.0's controller/execute.go.
 LISTEN_HOST, LISTEN_PORT = "127.0.0.1", 8888
-_LOG_TAIL_BYTES = 6000
 _LOCK_NAME = "dnssync-external-dns-webhook-8888.lock"
 
 _LIVE: LiveSet[ExternalDnsWebhook] = LiveSet("testinfra.external_dns_webhook: stopping {0!r}")
@@ -237,9 +239,8 @@ class ExternalDnsWebhook(Stoppable):
         def ready() -> bool:
             if not self.running:
                 code = self._proc.poll() if self._proc is not None else None
-                raise ExternalDnsError(
-                    f"external-dns --webhook-server exited with {code}:\n{self.log_tail()}"
-                )
+                problem = f"external-dns --webhook-server exited with {code}"
+                raise ExternalDnsError(start_failure(problem, self.log_path))
             try:
                 with urllib.request.urlopen(request, timeout=2) as resp:
                     json.loads(resp.read() or b"null")
@@ -249,18 +250,14 @@ class ExternalDnsWebhook(Stoppable):
             except (OSError, urllib.error.URLError, ValueError):
                 return False
 
-        try:
-            wait_until(
-                ready,
-                self.ready_timeout,
-                f"external-dns --webhook-server not ready after {self.ready_timeout:g}s",
-                interval=0.1,
-                error=ExternalDnsError,
-            )
-        except ExternalDnsError as exc:
-            if "not ready" in str(exc):
-                raise ExternalDnsError(f"{exc}:\n{self.log_tail()}") from None
-            raise
+        wait_until(
+            ready,
+            self.ready_timeout,
+            f"external-dns --webhook-server not ready after {self.ready_timeout:g}s",
+            interval=0.1,
+            # The log is read when the wait gives up, not before.
+            error=lambda problem: ExternalDnsError(start_failure(problem, self.log_path)),
+        )
 
     def stop(self) -> None:
         proc, self._proc = self._proc, None
@@ -281,13 +278,8 @@ class ExternalDnsWebhook(Stoppable):
 
     # ------------------------------------------------------------------ observation
 
-    def log_tail(self, limit: int = _LOG_TAIL_BYTES) -> str:
-        try:
-            data = self.log_path.read_bytes()
-        except OSError as exc:
-            return f"<cannot read log: {exc}>"
-        text = data[-limit:].decode("utf-8", errors="replace")
-        return ("...\n" if len(data) > limit else "") + text
+    def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
+        return log_tail(self.log_path, lines)
 
     def log_text(self) -> str:
         try:
