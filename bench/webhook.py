@@ -10,8 +10,8 @@ Servers: ``fake`` (testinfra/webhook_fake.py, which logs every body size) and
 ``externaldns`` (``external-dns --webhook-server --provider=inmemory``, the real peer).
 
     python -m bench.webhook                                  # 100, 1,000, 5,000 Services
-    python -m bench.webhook --sizes 1000 --server fake --max-body-size 1048576
-    python -m bench.webhook --json bench/results/webhook.json
+    python -m bench.webhook --sizes 1000 --server fake
+    python -m bench.webhook --save                           # bench/results/webhook.json
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import argparse
 import importlib
 import json
 import platform
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -30,6 +29,7 @@ from typing import Any
 
 import yaml
 
+from bench.output import Clock, add_output_options, private_workdir, result_path, write_json
 from bench.plan import ZONE, service, write_manifests
 from dnssync.engine import EngineSettings, apply_plan, compute_plan
 from dnssync.ownership.txt import TxtRegistry
@@ -95,8 +95,7 @@ def reconcile(p: Provider, snapshot: SourceSnapshot, fake: FakeWebhook | None) -
 
 
 def run(size: int, kind: str, max_body: int) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="dnssync-bench-webhook-") as tmp:
-        directory = Path(tmp)
+    with private_workdir("webhook") as directory:
         write_manifests(directory, size)
         snapshot = read_manifests(directory)
         with server(kind) as (url, fake):
@@ -133,26 +132,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="100,1000,5000")
     parser.add_argument("--server", default="fake,externaldns")
     parser.add_argument("--max-body-size", type=int, default=32 << 20)
-    parser.add_argument("--json", type=Path)
+    add_output_options(parser, "webhook.json")
     args = parser.parse_args(argv)
+    clock = Clock()
     rows = []
     for kind in args.server.split(","):
         for size in (int(s) for s in args.sizes.split(",")):
             row = run(size, kind, args.max_body_size)
             rows.append(row)
             print(json.dumps(row))
-    if args.json:
-        args.json.write_text(
-            json.dumps(
-                {
-                    "machine": f"{platform.machine()}, {platform.python_version()}",
-                    "max_body_size": args.max_body_size,
-                    "rows": rows,
-                },
-                indent=1,
-            )
-            + "\n"
-        )
+    document = {
+        "machine": f"{platform.machine()}, {platform.python_version()}",
+        "max_body_size": args.max_body_size,
+        "rows": rows,
+        "wall_seconds": clock.seconds(),
+    }
+    write_json(result_path(args, "webhook"), document)
     return 0
 
 
