@@ -6,8 +6,9 @@ do we; we send exactly the lower-camel keys. ``labels``, ``providerSpecific`` an
 ``setIdentifier`` have no place in dnssync's record model: they are kept beside it (see
 :class:`Endpoint`) so records we did not create go back to the server exactly as read.
 
-Target text per type: A/AAAA the address, CNAME the name without a trailing dot (as
-ExternalDNS sources write it), SRV ``"prio weight port target."``, TXT the quoted
+Target text per type: A/AAAA the address, CNAME (and NS, DNAME: read, written only by
+tests) the name without a trailing dot (as ExternalDNS sources write it), SRV
+``"prio weight port target."``, TXT the quoted
 presentation form (``"heritage=..."``, quotes included, as ExternalDNS's TXT registry
 sends it). Read back, a TXT target in quotes is presentation text; an unquoted one is
 the string itself, with ``\\"``/``\\\\``/``\\DDD`` escapes decoded (the form Go DNS
@@ -25,16 +26,20 @@ from dnssync.errors import InvalidNameError, InvalidRecordError
 from dnssync.model.names import DomainName
 from dnssync.model.records import (
     MAX_TTL,
+    TXT_CHUNK,
     Alias,
     CanonicalName,
     IPv4,
     IPv6,
+    NameServer,
     RData,
     RecordKey,
     RecordType,
+    Redirection,
     RRset,
     Service,
     Text,
+    split_character_strings,
 )
 
 KNOWN_TYPES = frozenset(t.value for t in RecordType)
@@ -161,7 +166,7 @@ def endpoint_name(name: DomainName) -> str:
 
 
 def target_text(value: RData) -> str:
-    if isinstance(value, CanonicalName):
+    if isinstance(value, CanonicalName | NameServer | Redirection):
         return value.target.text
     if isinstance(value, Alias):
         raise InvalidRecordError(
@@ -185,7 +190,7 @@ def to_endpoint(rrset: RRset, kept: Endpoint | None = None) -> Endpoint:
 
 
 def to_rrset(endpoint: Endpoint) -> RRset | None:
-    """The RRset an endpoint holds; None for types dnssync does not manage (MX, NS, ...).
+    """The RRset an endpoint holds; None for types dnssync does not read (MX, PTR, ...).
 
     Raises EndpointError when the name or a target cannot be read.
     """
@@ -216,40 +221,53 @@ def _rdata(rtype: RecordType, target: str, alias: bool) -> RData:
         return CanonicalName.parse(target)
     if rtype is RecordType.SRV:
         return Service.parse(target)
+    if rtype is RecordType.NS:
+        return NameServer.parse(target)
+    if rtype is RecordType.DNAME:
+        return Redirection.parse(target)
     return parse_txt_target(target)
 
 
 def parse_txt_target(target: str) -> Text:
+    """TXT data from a target: quoted presentation text (one or more strings), or one
+    unquoted string. A string longer than a character-string (255 octets: a webhook that
+    joins a record's strings) is cut into 255-octet strings, as dnssync writes its own."""
     stripped = target.strip()
     if stripped.startswith('"') and stripped.endswith('"') and len(stripped) >= 2:
         inner = stripped[1:-1]
         if '"' not in inner and "\\" not in inner:  # one plain string: the common case
-            return Text(inner)
-        return Text.parse(stripped)
-    if "\\" not in target:
-        return Text(target)
-    return Text(_unescape(target))
+            return Text.of(inner)
+        strings = split_character_strings(stripped, bare_words=False)
+    else:
+        strings = [_unescape(target)]
+    return Text(tuple(chunk for string in strings for chunk in _chunks(string)))
 
 
-def _unescape(text: str) -> str:
+def _chunks(string: bytes) -> list[bytes]:
+    if len(string) <= TXT_CHUNK:
+        return [string]
+    return [string[i : i + TXT_CHUNK] for i in range(0, len(string), TXT_CHUNK)]
+
+
+def _unescape(text: str) -> bytes:
     """One string in a Go DNS library's print form: ``\\X`` is X, ``\\DDD`` the octet DDD
-    (decimal); everything else, spaces included, is kept."""
-    out: list[str] = []
+    (decimal); everything else, spaces included, is kept (as its UTF-8 octets)."""
+    out = bytearray()
     index, end = 0, len(text)
     while index < end:
         char = text[index]
         if char == "\\" and index + 1 < end:
             digits = text[index + 1 : index + 4]
             if len(digits) == 3 and digits.isdigit() and int(digits) <= 255:
-                out.append(chr(int(digits)))
+                out.append(int(digits))
                 index += 4
                 continue
-            out.append(text[index + 1])
+            out += text[index + 1].encode("utf-8")
             index += 2
             continue
-        out.append(char)
+        out += char.encode("utf-8")
         index += 1
-    return "".join(out)
+    return bytes(out)
 
 
 def key_of(endpoint: Endpoint) -> RecordKey | None:

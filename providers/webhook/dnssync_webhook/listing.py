@@ -9,7 +9,9 @@ that endpoint back exactly as the server gave it.
 Keys dnssync cannot change safely are set aside with the reason: several endpoints with
 one name and type (set identifiers: routing policies), or targets that cannot be read. The
 planner still sees such a key as taken (so it never creates over it); a write to it is
-refused.
+refused. Zone cuts are the exception: an NS (below the apex) or DNAME endpoint that cannot
+be read fails the listing, since the planner must know every name it may not touch. The
+apex NS is left out (it is no delegation).
 """
 
 from __future__ import annotations
@@ -21,12 +23,16 @@ from dataclasses import dataclass, field
 
 from dnssync.model.changes import Action, Change
 from dnssync.model.names import DomainName, find_zone
-from dnssync.model.records import RecordKey, RRset
+from dnssync.model.records import CUT_TYPES, RecordKey, RecordType, RRset
 
 from .domain_filter import WebhookDomainFilter
 from .endpoints import Endpoint, EndpointError, key_of, to_rrset
 
 log = logging.getLogger(__name__)
+
+
+class ListingError(ValueError):
+    """The listing cannot be used as a whole."""
 
 
 @dataclass
@@ -87,7 +93,7 @@ class Listing:
             if not domain_filter.matches(key.name):
                 continue
             zone = find_zone(key.name, zone_tuple)
-            if zone is not None:
+            if zone is not None and not (key.rtype is RecordType.NS and key.name == zone):
                 by_key[zone][key].append(endpoint)
         for zone, keys in by_key.items():
             view = views[zone]
@@ -102,6 +108,11 @@ def _place(view: ZoneView, key: RecordKey, found: list[Endpoint]) -> None:
         try:
             rrset = to_rrset(endpoint)
         except EndpointError as exc:
+            if key.rtype in CUT_TYPES:
+                raise ListingError(
+                    f"a zone cut the webhook lists cannot be read, so the names it hides "
+                    f"are unknown: {exc}"
+                ) from None
             log.warning("webhook: %s; the record is left alone", exc)
             view.blocked[key] = f"the webhook's {endpoint.describe()} cannot be read: {exc}"
             continue

@@ -41,7 +41,7 @@ from dnssync.providers.base import ApplyResult, GroupFailure, Provider, Provider
 from .batching import GroupRequest, body, fits, pack
 from .domain_filter import FilterError, WebhookDomainFilter
 from .endpoints import Endpoint, EndpointError, key_of, parse_endpoints, to_endpoint, to_rrset
-from .listing import Listing, ZoneView
+from .listing import Listing, ListingError, ZoneView
 from .settings import OPTIONS, WebhookSettings
 from .transport import MEDIA_TYPE, Clock, Response, Sleep, Transport, TransportError
 
@@ -185,7 +185,10 @@ class WebhookProvider(Provider):
             endpoints = parse_endpoints(_json(response, "GET /records", self.url), "GET /records")
         except EndpointError as exc:
             raise ProviderError(f"webhook {self.url}: GET /records: {exc}") from None
-        listing = Listing.build(endpoints, self._zones, domain_filter, self._clock())
+        try:
+            listing = Listing.build(endpoints, self._zones, domain_filter, self._clock())
+        except ListingError as exc:
+            raise ProviderError(f"webhook {self.url}: GET /records: {exc}") from None
         self._listing = listing
         return listing
 

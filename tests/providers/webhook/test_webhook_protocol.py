@@ -403,3 +403,21 @@ def test_adjust_413_splits_too(pauses: Pauses) -> None:
         assert {r.status for r in posts} == {200, 413}
         assert all(r.size <= 4096 for r in posts if r.status == 200)
         assert provider.body_limit <= 4096
+
+
+def test_zone_cuts_are_listed_apex_ns_is_not(fake: FakeWebhook, provider: WebhookProvider) -> None:
+    fake.put(
+        endpoint(ZONE, "NS", "ns1.example.net", "ns2.example.net"),
+        endpoint(f"sub.{ZONE}", "NS", "ns1.sub.example.net."),
+        endpoint(f"old.{ZONE}", "DNAME", "new.example.net"),
+    )
+    held = {str(r.key) for r in provider.records(ZONE_NAME)}
+    assert held == {f"sub.{ZONE}. NS", f"old.{ZONE}. DNAME"}
+
+
+def test_an_unreadable_zone_cut_fails_the_read(
+    fake: FakeWebhook, provider: WebhookProvider
+) -> None:
+    fake.put(endpoint(f"sub.{ZONE}", "NS", "not a name"))
+    with pytest.raises(ProviderError, match=r"zone cut .* cannot be read"):
+        provider.records(ZONE_NAME)
