@@ -28,6 +28,7 @@ COPY tools/constraints.txt tools/
 COPY providers/google/pyproject.toml providers/google/
 COPY providers/rfc2136/pyproject.toml providers/rfc2136/
 COPY providers/route53/pyproject.toml providers/route53/
+COPY providers/webhook/pyproject.toml providers/webhook/
 RUN python3 -c 'import sys, tomllib; print(*(d for f in sys.argv[1:] for d in tomllib.load(open(f, "rb"))["project"]["dependencies"] if not d.startswith("dnssync")), sep="\n")' \
         pyproject.toml providers/*/pyproject.toml > /tmp/requirements.txt \
     && python3 -m venv /opt/venv \

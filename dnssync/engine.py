@@ -4,7 +4,7 @@ source snapshot -> desired records -> provider records -> plan -> safety -> appl
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from dnssync.gcpause import gc_paused
@@ -14,7 +14,8 @@ from dnssync.model.names import DomainName
 from dnssync.planning.planner import PlanSettings, build_plan, safety_problems
 from dnssync.providers.base import ApplyResult, GroupFailure, Provider
 from dnssync.rules.desired import RuleSettings, desired_records
-from dnssync.rules.merge import MergeResult
+from dnssync.rules.merge import DesiredRecord, MergeResult
+from dnssync.sources.objects import SourceObject
 from dnssync.sources.snapshot import SourceSnapshot
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ def compute_plan(
 def _compute_plan(
     snapshot: SourceSnapshot, provider: Provider, settings: EngineSettings
 ) -> PlanOutcome:
-    desired = desired_records(snapshot.objects, settings.rules)
+    desired = desired_for(provider, snapshot.objects, settings.rules)
     plan = build_plan(
         desired,
         provider.zones(),
@@ -57,6 +58,33 @@ def _compute_plan(
     unsafe = safety_problems(plan, settings.plan, len(desired.records))
     diagnostics = tuple(snapshot.diagnostics) + plan.diagnostics
     return PlanOutcome(plan, desired, tuple(unsafe), diagnostics)
+
+
+def desired_for(
+    provider: Provider, objects: Iterable[SourceObject], rules: RuleSettings
+) -> MergeResult:
+    """The desired records, as the provider would store them (``Provider.adjust``)."""
+    return provider_adjusted(provider, desired_records(objects, rules))
+
+
+def provider_adjusted(provider: Provider, desired: MergeResult) -> MergeResult:
+    """``desired`` with each RRset replaced by the provider's adjusted one; RRsets the
+    provider left out are dropped. Most providers adjust nothing: then ``desired``."""
+    rrsets = tuple(record.rrset for record in desired.records.values())
+    adjusted = provider.adjust(rrsets)
+    if adjusted is rrsets:
+        return desired
+    by_key = {rrset.key: rrset for rrset in adjusted}
+    records = {
+        key: (
+            record
+            if by_key[key] == record.rrset
+            else DesiredRecord(by_key[key], record.contributors)
+        )
+        for key, record in desired.records.items()
+        if key in by_key
+    }
+    return MergeResult(records, desired.diagnostics, desired.refused, desired.keep)
 
 
 @dataclass(frozen=True, slots=True)

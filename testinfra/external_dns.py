@@ -17,6 +17,9 @@ Library use::
 
     ExternalDns(..., owner_id="x").run_once()   # one sync (--once), then exit
 
+    # Through a webhook provider (e.g. testinfra.external_dns_webhook) instead of rfc2136:
+    ExternalDns.webhook(kubeconfig, hook.url, ("example.test",), owner_id="x").run_once()
+
 The TSIG secret reaches the process through ``EXTERNAL_DNS_RFC2136_TSIG_SECRET`` (kingpin
 reads every flag from ``EXTERNAL_DNS_<FLAG>``), never its command line. ExternalDNS >=
 0.22 reads only the ``external-dns.kubernetes.io/`` annotation prefix by default; the
@@ -113,7 +116,8 @@ _LIVE: LiveSet[ExternalDns] = LiveSet("testinfra.external_dns: stopping")
 
 
 class ExternalDns(Stoppable):
-    """One ExternalDNS process: ``--provider=rfc2136 --source=service --registry=txt``.
+    """One ExternalDNS process: ``--provider=rfc2136 --source=service --registry=txt``
+    (or ``--provider=webhook``, see :meth:`webhook`).
 
     Args:
         kubeconfig: the cluster to read Services from.
@@ -134,7 +138,7 @@ class ExternalDns(Stoppable):
         dns_host: str,
         dns_port: int,
         zones: Sequence[str],
-        tsig: TsigCredentials,
+        tsig: TsigCredentials | None,
         *,
         owner_id: str,
         interval: str = "1m",
@@ -149,6 +153,7 @@ class ExternalDns(Stoppable):
         binary: Path | str | None = None,
         workdir: Path | str | None = None,
         die_with_parent: bool = True,
+        provider_args: Sequence[str] | None = None,
     ) -> None:
         self.kubeconfig = Path(kubeconfig)
         self.dns_host = dns_host
@@ -168,11 +173,35 @@ class ExternalDns(Stoppable):
         self._binary = Path(binary) if binary is not None else None
         self._workdir_arg = Path(workdir) if workdir is not None else None
         self.die_with_parent = die_with_parent
+        self.provider_args = list(provider_args) if provider_args is not None else None
         self.workdir = Path()
         self._owns_workdir = False
         self.metrics_port = 0
         self._proc: subprocess.Popen[bytes] | None = None
         self.started_at: float | None = None
+
+    @classmethod
+    def webhook(
+        cls,
+        kubeconfig: Path | str,
+        url: str,
+        zones: Sequence[str],
+        *,
+        owner_id: str,
+        **kwargs: object,
+    ) -> ExternalDns:
+        """ExternalDNS through a webhook provider at ``url`` (``--provider=webhook``);
+        ``zones`` are the ``--domain-filter`` values unless ``domain_filters`` is given."""
+        return cls(
+            kubeconfig,
+            "",
+            0,
+            zones,
+            None,
+            owner_id=owner_id,
+            provider_args=["--provider=webhook", f"--webhook-provider-url={url}"],
+            **kwargs,  # type: ignore[arg-type]
+        )
 
     # ------------------------------------------------------------------ command line
 
@@ -184,14 +213,7 @@ class ExternalDns(Stoppable):
             str(binary),
             f"--kubeconfig={self.kubeconfig}",
             "--source=service",
-            "--provider=rfc2136",
-            f"--rfc2136-host={self.dns_host}",
-            f"--rfc2136-port={self.dns_port}",
-            *(f"--rfc2136-zone={zone}" for zone in self.zones),
-            f"--rfc2136-tsig-keyname={self.tsig.key_name}",
-            f"--rfc2136-tsig-secret-alg={self.tsig.algorithm}",
-            # The current name of --rfc2136-tsig-axfr (deprecated in v0.22, still OR'd in).
-            "--rfc2136-axfr",
+            *(self.provider_args if self.provider_args is not None else self._rfc2136_args()),
             "--registry=txt",
             f"--txt-owner-id={self.owner_id}",
             f"--policy={self.policy}",
@@ -211,9 +233,24 @@ class ExternalDns(Stoppable):
                 args.append("--events")
         return [*args, *self.extra_args]
 
+    def _rfc2136_args(self) -> list[str]:
+        if self.tsig is None:
+            raise ExternalDnsError("the rfc2136 provider needs TSIG credentials")
+        return [
+            "--provider=rfc2136",
+            f"--rfc2136-host={self.dns_host}",
+            f"--rfc2136-port={self.dns_port}",
+            *(f"--rfc2136-zone={zone}" for zone in self.zones),
+            f"--rfc2136-tsig-keyname={self.tsig.key_name}",
+            f"--rfc2136-tsig-secret-alg={self.tsig.algorithm}",
+            # The current name of --rfc2136-tsig-axfr (deprecated in v0.22, still OR'd in).
+            "--rfc2136-axfr",
+        ]
+
     def _env(self) -> dict[str, str]:
         env = dict(os.environ)
-        env["EXTERNAL_DNS_RFC2136_TSIG_SECRET"] = self.tsig.secret
+        if self.tsig is not None:
+            env["EXTERNAL_DNS_RFC2136_TSIG_SECRET"] = self.tsig.secret
         return env
 
     # ------------------------------------------------------------------ lifecycle

@@ -18,6 +18,7 @@ Library use::
             sock = netns.socket(socket.AF_INET, socket.SOCK_DGRAM)    # a socket inside
             with netns.forward_tcp(6443):   # host 127.0.0.1:6443 reachable inside
                 ...
+            exposed = netns.expose_tcp(8888)  # inside 127.0.0.1:8888 at host exposed.port
 
 Every 127.x.y.z address is local inside the namespace (the kernel routes 127/8 to ``lo``),
 so servers can listen on distinct loopback addresses (127.0.0.2, 127.0.0.3, ...) that
@@ -247,14 +248,44 @@ class NetNamespace(Stoppable):
         self._forwards.append(forward)
         return forward
 
+    def expose_tcp(self, port: int, host: str = "127.0.0.1") -> TcpForward:
+        """Make ``host:port`` inside (TCP) reachable from the caller's namespace, at
+        ``host`` and a free port (``forward.port``): for a server that listens on a fixed
+        address inside, such as ExternalDNS's webhook server on 127.0.0.1:8888."""
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.bind((host, 0))
+        listener.listen(64)
+
+        def connect() -> socket.socket:
+            sock = self.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.settimeout(5)
+            try:
+                sock.connect((host, port))
+            except OSError:
+                sock.close()
+                raise
+            return sock
+
+        forward = TcpForward(listener, (host, port), connect=connect)
+        forward.start()
+        self._forwards.append(forward)
+        return forward
+
 
 class TcpForward:
-    """Accepts on a listening socket (inside) and relays each connection to ``target``
-    (opened from the caller's namespace), one thread per direction."""
+    """Accepts on a listening socket and relays each connection to ``target``, one thread
+    per direction. The target is opened from the caller's namespace unless ``connect``
+    opens it (from inside, for :meth:`NetNamespace.expose_tcp`)."""
 
-    def __init__(self, listener: socket.socket, target: tuple[str, int]) -> None:
+    def __init__(
+        self,
+        listener: socket.socket,
+        target: tuple[str, int],
+        connect: Callable[[], socket.socket] | None = None,
+    ) -> None:
         self.listener = listener
         self.target = target
+        self._connect = connect or (lambda: socket.create_connection(self.target, timeout=5))
         self.connections = 0
         self._stop = threading.Event()
         self._sockets: set[socket.socket] = set()
@@ -264,6 +295,11 @@ class TcpForward:
     def start(self) -> None:
         self.listener.settimeout(0.1)
         self._thread.start()
+
+    @property
+    def port(self) -> int:
+        """The port this forward listens on."""
+        return int(self.listener.getsockname()[1])
 
     def stop(self) -> None:
         self._stop.set()
@@ -297,7 +333,7 @@ class TcpForward:
             except OSError:
                 return
             try:
-                upstream = socket.create_connection(self.target, timeout=5)
+                upstream = self._connect()
             except OSError:
                 client.close()
                 continue
@@ -310,12 +346,24 @@ class TcpForward:
                     return
                 self._sockets.update((client, upstream))
                 self.connections += 1
+            # The second pump to finish closes both sockets: a forward that carries many
+            # short connections (a DNS client's, an HTTP client's) must not pile them up.
+            pending = [2]
             for src, dst in ((client, upstream), (upstream, client)):
                 threading.Thread(
-                    target=self._pump, args=(src, dst), name="netns-pump", daemon=True
+                    target=self._pump,
+                    args=(src, dst, (client, upstream), pending),
+                    name="netns-pump",
+                    daemon=True,
                 ).start()
 
-    def _pump(self, src: socket.socket, dst: socket.socket) -> None:
+    def _pump(
+        self,
+        src: socket.socket,
+        dst: socket.socket,
+        pair: tuple[socket.socket, socket.socket],
+        pending: list[int],
+    ) -> None:
         try:
             while data := src.recv(65536):
                 dst.sendall(data)
@@ -323,6 +371,13 @@ class TcpForward:
             pass
         with contextlib.suppress(OSError):
             dst.shutdown(socket.SHUT_WR)
+        with self._lock:
+            pending[0] -= 1
+            if pending[0] or not (set(pair) <= self._sockets):
+                return  # the other direction still runs, or stop() closes them
+            self._sockets.difference_update(pair)
+        for sock in pair:
+            sock.close()
 
 
 def listening(pid: int, proto: str) -> set[tuple[str, int]]:

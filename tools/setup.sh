@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Everything dnssync's demo and tests need on a fresh Debian machine, idempotent:
-#   - Debian packages: BIND9, Knot, MIT Kerberos, openssl, jq, buildah and debootstrap
-#     (skipped when present)
+#   - Debian packages: BIND9, Knot, PowerDNS, MIT Kerberos, openssl, jq, buildah and
+#     debootstrap (skipped when present)
 #   - a virtualenv in .venv with dnssync, its providers and the test tools
 #   - a Go toolchain when none is on PATH: go$GO_VERSION from the Go module proxy
 #     (golang.org/toolchain), cached under ~/.cache/dnssync/go
@@ -22,6 +22,7 @@ GO_VERSION=1.26.8
 APT_PACKAGES=(
   bind9 bind9-utils bind9-dnsutils   # RFC2136 provider tests (named, tsig-keygen, dig)
   knot knot-dnsutils                 # interop server for the RFC2136 provider
+  pdns-server pdns-backend-sqlite3   # PowerDNS: the third RFC2136 interop server
   krb5-kdc krb5-admin-server krb5-user  # the end-to-end kinit test
   openssl jq iproute2 util-linux     # harness key material, netns, flock
   buildah debootstrap                # the container image (tools/image/build.sh)
@@ -41,7 +42,7 @@ install_apt() {
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
       "${missing[@]}" >/dev/null
     # The packages start system daemons; the tests run their own on loopback.
-    for svc in named bind9 knot krb5-kdc krb5-admin-server; do
+    for svc in named bind9 knot pdns krb5-kdc krb5-admin-server; do
       $sudo service "$svc" stop >/dev/null 2>&1 || true
     done
   fi
@@ -58,7 +59,7 @@ install_python() {
   python3 -m venv .venv
   .venv/bin/pip install -q --upgrade pip
   .venv/bin/pip install -q -c tools/constraints.txt --group dev \
-    -e . -e providers/rfc2136 -e providers/route53 -e providers/google
+    -e . -e providers/rfc2136 -e providers/route53 -e providers/google -e providers/webhook
   echo "$inputs" > "$stamp"
 }
 

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from dnssync.engine import EngineSettings, apply_plan
+from dnssync.engine import EngineSettings, apply_plan, desired_for
 from dnssync.errors import DnssyncError, ProviderError
 from dnssync.gcpause import gc_paused
 from dnssync.model.changes import Action, Plan
@@ -23,7 +23,6 @@ from dnssync.model.names import DomainName
 from dnssync.model.records import RecordKey, RecordType, RRset
 from dnssync.planning.planner import build_plan, safety_problems
 from dnssync.providers.base import Provider
-from dnssync.rules.desired import desired_records
 from dnssync.rules.merge import DesiredRecord, MergeResult
 from dnssync.sources.snapshot import SourceSnapshot
 
@@ -76,7 +75,7 @@ class Reconciler:
 
     def _full(self) -> Outcome:
         snapshot = self.snapshot()
-        desired = desired_records(snapshot.objects, self.settings.rules)
+        desired = desired_for(self.provider, snapshot.objects, self.settings.rules)
         self._count_objects(snapshot)
         zones = self.provider.zones()
 
@@ -116,7 +115,7 @@ class Reconciler:
 
     def _targeted(self) -> Outcome:
         snapshot = self.snapshot()
-        desired = desired_records(snapshot.objects, self.settings.rules)
+        desired = desired_for(self.provider, snapshot.objects, self.settings.rules)
         self._count_objects(snapshot)
         assert self._desired is not None
         touched = _changed_names(self._desired, desired)

@@ -150,5 +150,15 @@ class Provider(abc.ABC):
         reports per-group failures in the result otherwise.
         """
 
+    def adjust(self, rrsets: tuple[RRset, ...]) -> tuple[RRset, ...]:
+        """The desired RRsets as this provider would store them, before planning.
+
+        Optional; the default returns ``rrsets`` itself (the same object: nothing to do).
+        A provider that normalises records on write (the webhook provider asks its server)
+        returns them as it would list them, so the plan compares like with like; an RRset
+        left out is not managed. An RRset's key (name, type) must not change.
+        """
+        return rrsets
+
     def close(self) -> None:  # noqa: B027 - optional hook, most providers hold nothing
         """Release connections. Safe to call twice."""

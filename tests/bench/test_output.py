@@ -17,7 +17,7 @@ from bench import output
 from bench.output import add_output_options, private_workdir, result_path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-BENCHES = ("compare", "informer", "latency", "plan", "rfc2136")
+BENCHES = ("compare", "informer", "latency", "plan", "rfc2136", "webhook")
 
 
 def parse(*argv: str) -> argparse.Namespace:

@@ -144,9 +144,15 @@ class Rendered:
         return spec
 
     @property
+    def containers(self) -> dict[str, Doc]:
+        return {c["name"]: c for c in self.pod_spec["containers"]}
+
+    @property
     def container(self) -> Doc:
+        """The dnssync container (the first; a webhook sidecar may follow it)."""
         containers = self.pod_spec["containers"]
-        assert len(containers) == 1
+        assert containers[0]["name"] == "dnssync"
+        assert len(containers) == 1 or [c["name"] for c in containers[1:]] == ["webhook"]
         container: Doc = containers[0]
         return container
 
@@ -176,4 +182,12 @@ def flatten_values(values: Mapping[str, Any], prefix: str = "") -> list[str]:
 
 
 # Values that are Kubernetes objects handed to the manifest as they are.
-PASS_THROUGH = frozenset({"resources", "podSecurityContext", "securityContext"})
+PASS_THROUGH = frozenset(
+    {
+        "resources",
+        "podSecurityContext",
+        "securityContext",
+        "provider.webhook.resources",
+        "provider.webhook.securityContext",
+    }
+)

@@ -54,6 +54,7 @@ def test_every_provider_and_feature_has_a_ci_values_file() -> None:
         "rfc2136",
         "route53",
         "servicemonitor",
+        "webhook",
         "zonefile",
     }
 
@@ -403,7 +404,10 @@ def test_security_context(helm: Helm, values: Path | None) -> None:
     volumes = {v["name"]: v for v in pod["volumes"]}
     assert volumes["tmp"]["emptyDir"] == {"sizeLimit": "64Mi"}
     assert pod["serviceAccountName"] == FULLNAME
-    assert pod["automountServiceAccountToken"] is True
+    # With a webhook sidecar the token is mounted into the dnssync container alone.
+    sidecar = "webhook" in rendered.containers
+    assert pod["automountServiceAccountToken"] is not sidecar
+    assert ("kube-api-access" in mounts) is sidecar
 
 
 @pytest.mark.parametrize("values", [None, *CI_FILES], ids=["defaults", *CI_IDS])
@@ -658,10 +662,11 @@ def test_google_flags_workload_identity_and_key_file(helm: Helm) -> None:
 @pytest.mark.parametrize("values", CI_FILES, ids=CI_IDS)
 def test_every_secret_env_comes_from_a_secret(helm: Helm, values: Path) -> None:
     rendered = helm.render([values])
-    for name, env in rendered.env.items():
-        if re.search(r"SECRET|KEY|TOKEN|PASSWORD", name):
-            assert set(env) == {"name", "valueFrom"}
-            assert set(env["valueFrom"]) == {"secretKeyRef"}
+    for container in rendered.containers.values():
+        for env in container.get("env", []):
+            if re.search(r"SECRET|KEY|TOKEN|PASSWORD", env["name"]):
+                assert set(env) == {"name", "valueFrom"}
+                assert set(env["valueFrom"]) == {"secretKeyRef"}
     assert rendered.all("Secret") == []  # the chart never creates (or templates) a Secret
 
 

@@ -22,18 +22,11 @@ import json
 import os
 import subprocess
 import sys
-import time
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import dns.message
-import dns.name
-import dns.query
-import dns.rdatatype
-import dns.tsig
-import dns.update
 import pytest
 
 from testinfra import bind as bind_mod
@@ -41,15 +34,21 @@ from testinfra.bind import BindServer, DnsServer
 from testinfra.external_dns import ExternalDns, binary_available, ensure_binary
 from testinfra.gates import require_k8s
 from testinfra.k8s import KubeCluster, binaries_available
+from tests.e2e.interop_helpers import (
+    owner_txt,
+    serial,
+    service,
+    set_ingress,
+    transfer,
+    wait_for,
+    write,
+)
 
 pytestmark = [pytest.mark.k8s, pytest.mark.bind, pytest.mark.slow]
 
 ZONE = "interop.test"
 OWNER = "x"
-PREFIX = "external-dns.alpha.kubernetes.io/"
 REPO = Path(__file__).resolve().parents[2]
-
-Zone = dict[tuple[str, str], tuple[int, frozenset[str]]]
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -83,87 +82,6 @@ def ns(cluster: KubeCluster) -> str:
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def service(
-    cluster: KubeCluster,
-    ns: str,
-    name: str,
-    *,
-    hostname: str,
-    ingress: Sequence[Mapping[str, str]],
-    ttl: str | None = "300",
-    srv_domain: str | None = None,
-    ports: Sequence[Mapping[str, Any]] = ({"name": "http", "port": 80, "protocol": "TCP"},),
-) -> None:
-    annotations = {PREFIX + "hostname": hostname}
-    if ttl is not None:
-        annotations[PREFIX + "ttl"] = ttl
-    if srv_domain is not None:
-        annotations["dnssync.io/srv-domain"] = srv_domain
-    body = {
-        "apiVersion": "v1",
-        "kind": "Service",
-        "metadata": {"name": name, "annotations": annotations},
-        "spec": {
-            "type": "LoadBalancer",
-            "allocateLoadBalancerNodePorts": False,
-            "selector": {"app": name},
-            "ports": [dict(p) for p in ports],
-        },
-    }
-    cluster.request("POST", f"/api/v1/namespaces/{ns}/services", body)
-    set_ingress(cluster, ns, name, ingress)
-
-
-def set_ingress(
-    cluster: KubeCluster, ns: str, name: str, ingress: Sequence[Mapping[str, str]]
-) -> None:
-    cluster.request(
-        "PATCH",
-        f"/api/v1/namespaces/{ns}/services/{name}/status",
-        {"status": {"loadBalancer": {"ingress": [dict(i) for i in ingress]}}},
-        content_type="application/merge-patch+json",
-    )
-
-
-def transfer(server: DnsServer) -> Zone:
-    """The zone by AXFR: (name, type) -> (ttl, values); SOA and the harness marker left out."""
-    key = server.tsig.dns_key()
-    data: dict[tuple[str, str], tuple[int, set[str]]] = {}
-    for message in dns.query.xfr(
-        server.host,
-        ZONE,
-        port=server.port,
-        keyring={key.name: key},
-        keyname=key.name,
-        relativize=False,
-        lifetime=60,
-    ):
-        for rrset in message.answer:
-            rtype = dns.rdatatype.to_text(rrset.rdtype)
-            name = rrset.name.to_text().lower()
-            if rtype == "SOA" or name.startswith(bind_mod.MARKER_LABEL + "."):
-                continue
-            _ttl, values = data.setdefault((name, rtype), (rrset.ttl, set()))
-            values.update(r.to_text() for r in rrset)
-    return {k: (ttl, frozenset(v)) for k, (ttl, v) in data.items()}
-
-
-def serial(server: DnsServer) -> int:
-    query = dns.message.make_query(ZONE, dns.rdatatype.SOA)
-    answer = dns.query.tcp(query, server.host, port=server.port, timeout=5)
-    return int(answer.answer[0][0].serial)
-
-
-def write(server: DnsServer, records: Sequence[tuple[str, int, str, str]]) -> None:
-    """Write records directly (someone else's, by hand)."""
-    key = server.tsig.dns_key()
-    update = dns.update.UpdateMessage(ZONE, keyring={key.name: key}, keyname=key.name)
-    for name, ttl, rtype, value in records:
-        update.add(dns.name.from_text(name), ttl, rtype, value)
-    answer = dns.query.tcp(update, server.host, port=server.port, timeout=10)
-    assert answer.rcode() == 0, answer
 
 
 def edns(cluster: KubeCluster, server: DnsServer, ns: str) -> ExternalDns:
@@ -223,18 +141,6 @@ def plan(cluster: KubeCluster, server: DnsServer, ns: str) -> tuple[int, dict[st
     return proc.returncode, json.loads(proc.stdout)
 
 
-def owner_txt(owner: str, resource: str) -> str:
-    return f'"heritage=external-dns,external-dns/owner={owner},external-dns/resource={resource}"'
-
-
-def wait_for(what: str, check: Any, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.25)
-
-
 # --------------------------------------------------------------------------- tests
 
 
@@ -279,6 +185,7 @@ def populate(cluster: KubeCluster, ns: str, server: DnsServer) -> None:
     service(cluster, ns, "squatter", hostname=f"foreign.{ZONE}", ingress=[{"ip": "203.0.113.50"}])
     write(
         server,
+        ZONE,
         [
             (f"foreign.{ZONE}.", 600, "A", "198.51.100.1"),
             (f"a-foreign.{ZONE}.", 600, "TXT", owner_txt("other", "service/elsewhere/foreign")),
@@ -302,12 +209,12 @@ def test_dnssync_takes_over_an_externaldns_zone(
     cluster: KubeCluster, bind: DnsServer, ns: str
 ) -> None:
     populate(cluster, ns, bind)
-    baseline = transfer(bind)  # the zone's NS, its A, and the records of others
+    baseline = transfer(bind, ZONE)  # the zone's NS, its A, and the records of others
     others = {k: v for k, v in baseline.items() if k in OTHERS}
     assert set(others) == OTHERS
 
     edns(cluster, bind, ns).run_once()
-    written = transfer(bind)
+    written = transfer(bind, ZONE)
     r = f"service/{ns}"
     expected_by_edns = {
         (f"kdc-tcp.{ZONE}.", "A"): frozenset({"203.0.113.10"}),
@@ -360,7 +267,7 @@ def test_dnssync_takes_over_an_externaldns_zone(
 
     proc = dnssync("apply", cluster, bind, ns, "--yes")
     assert proc.returncode == 0, proc.stderr
-    after = transfer(bind)
+    after = transfer(bind, ZONE)
     for key, (ttl, values) in written.items():
         if key == (f"nottl.{ZONE}.", "A"):
             assert after[key] == (300, values)
@@ -375,10 +282,10 @@ def test_dnssync_takes_over_an_externaldns_zone(
     assert (code, doc["changes"]) == (0, []), doc
 
     # And back: ExternalDNS on the zone dnssync has completed changes nothing.
-    before = serial(bind)
+    before = serial(bind, ZONE)
     log = edns(cluster, bind, ns).run_once()
-    assert serial(bind) == before, log
-    assert transfer(bind) == after
+    assert serial(bind, ZONE) == before, log
+    assert transfer(bind, ZONE) == after
 
 
 def test_externaldns_keeps_working_on_a_zone_dnssync_wrote(
@@ -390,6 +297,7 @@ def test_externaldns_keeps_working_on_a_zone_dnssync_wrote(
     )
     write(
         bind,
+        ZONE,
         [
             (f"other.{ZONE}.", 600, "A", "198.51.100.2"),
             (f"a-other.{ZONE}.", 600, "TXT", owner_txt("other", "service/elsewhere/other")),
@@ -397,19 +305,19 @@ def test_externaldns_keeps_working_on_a_zone_dnssync_wrote(
     )
     proc = dnssync("apply", cluster, bind, ns, "--yes")
     assert proc.returncode == 0, proc.stderr
-    zone = transfer(bind)
+    zone = transfer(bind, ZONE)
     assert zone[(f"api.{ZONE}.", "A")] == (300, frozenset({"203.0.113.60"}))
     assert zone[(f"a-api.{ZONE}.", "TXT")][1] == {owner_txt(OWNER, f"service/{ns}/api")}
 
     # Same owner id: nothing to do for ExternalDNS.
-    before = serial(bind)
+    before = serial(bind, ZONE)
     log = edns(cluster, bind, ns).run_once()
-    assert serial(bind) == before, log
+    assert serial(bind, ZONE) == before, log
 
     # It recognises dnssync's records as its own: it follows a new address...
     set_ingress(cluster, ns, "api", [{"ip": "203.0.113.61"}])
     edns(cluster, bind, ns).run_once()
-    zone = transfer(bind)
+    zone = transfer(bind, ZONE)
     assert zone[(f"api.{ZONE}.", "A")][1] == {"203.0.113.61"}
     assert zone[(f"a-api.{ZONE}.", "TXT")][1] == {owner_txt(OWNER, f"service/{ns}/api")}
     assert zone[(f"www.{ZONE}.", "CNAME")][1] == {"lb-2.elb.example.net."}
@@ -420,10 +328,10 @@ def test_externaldns_keeps_working_on_a_zone_dnssync_wrote(
         cluster.request("DELETE", f"/api/v1/namespaces/{ns}/services/web")
         wait_for(
             "ExternalDNS to delete www",
-            lambda: (f"www.{ZONE}.", "CNAME") not in transfer(bind),
+            lambda: (f"www.{ZONE}.", "CNAME") not in transfer(bind, ZONE),
             timeout=90,
         )
-    zone = transfer(bind)
+    zone = transfer(bind, ZONE)
     assert (f"cname-www.{ZONE}.", "TXT") not in zone
     assert zone[(f"other.{ZONE}.", "A")] == (600, frozenset({"198.51.100.2"}))
     assert zone[(f"a-other.{ZONE}.", "TXT")][1] == {owner_txt("other", "service/elsewhere/other")}
@@ -451,7 +359,7 @@ def test_encrypted_ownership_from_externaldns_is_refused_clearly(
         extra_args=[f"--namespace={ns}", "--txt-encrypt-enabled", f"--txt-encrypt-aes-key={key}"],
     )
     encrypting.run_once()
-    written = transfer(bind)
+    written = transfer(bind, ZONE)
     assert written[(f"enc.{ZONE}.", "A")][1] == frozenset({"203.0.113.60"})
     [stored] = written[(f"a-enc.{ZONE}.", "TXT")][1]
     assert "heritage" not in stored  # really encrypted
@@ -463,4 +371,4 @@ def test_encrypted_ownership_from_externaldns_is_refused_clearly(
     message = " ".join(proc.stderr.split())
     assert f"enc.{ZONE}. A exists and is not owned by dnssync" in message
     assert "looks like an ExternalDNS encrypted ownership record" in message
-    assert transfer(bind) == written
+    assert transfer(bind, ZONE) == written

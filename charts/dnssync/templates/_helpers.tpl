@@ -89,6 +89,12 @@ app.kubernetes.io/component: controller
 {{- fail "the rfc2136 provider needs provider.rfc2136.tsigKeyname and provider.rfc2136.tsigSecret.existingSecret (or provider.rfc2136.insecure=true)" }}
 {{- end }}
 {{- end }}
+{{- if and (eq $p.name "webhook") (not $p.webhook.image) }}
+{{- fail "provider.webhook.image is required for the webhook provider (the ExternalDNS webhook sidecar)" }}
+{{- end }}
+{{- if and (eq $p.name "webhook") (eq (int $p.webhook.port) (int .Values.metrics.port)) }}
+{{- fail "provider.webhook.port must differ from metrics.port (both listen in one pod)" }}
+{{- end }}
 {{- if and .Values.metrics.serviceMonitor.enabled (not .Values.metrics.service.enabled) }}
 {{- fail "metrics.serviceMonitor.enabled needs metrics.service.enabled" }}
 {{- end }}
@@ -163,6 +169,14 @@ app.kubernetes.io/component: controller
 {{- if kindIs "bool" $r.evaluateTargetHealth }}
 {{- $a = append $a (ternary "--aws-evaluate-target-health" "--no-aws-evaluate-target-health" $r.evaluateTargetHealth) }}
 {{- end }}
+{{- end }}
+{{- if eq $p.name "webhook" }}
+{{- $w := $p.webhook }}
+{{- $a = append $a (printf "--webhook-provider-url=http://localhost:%d" (int $w.port)) }}
+{{- $a = append $a (printf "--webhook-provider-read-timeout=%s" $w.readTimeout) }}
+{{- $a = append $a (printf "--webhook-provider-write-timeout=%s" $w.writeTimeout) }}
+{{- $a = append $a (printf "--webhook-provider-max-body-size=%d" (int64 $w.maxBodySize)) }}
+{{- range $w.zones }}{{ $a = append $a (printf "--zone=%s" .) }}{{ end }}
 {{- end }}
 {{- if eq $p.name "google" }}
 {{- $g := $p.google }}

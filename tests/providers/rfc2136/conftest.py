@@ -1,10 +1,11 @@
-"""Fixtures for the rfc2136 provider tests: real BIND9 and Knot DNS servers on loopback.
+"""Fixtures for the rfc2136 provider tests: real BIND9, Knot DNS and PowerDNS on loopback.
 
 One server of each kind runs for the whole session with a pool of zones; every test that
 needs a clean zone takes the next unused one, so tests never see each other's records.
 Tests that stop, restart or reconfigure a server start their own.
 
-The servers come from Debian packages (bind9, knot). When a binary is missing the tests
+The servers come from Debian packages (bind9, knot, pdns-server with pdns-backend-sqlite3).
+When a binary is missing the tests
 fail with the install command, so CI never skips them silently;
 ``DNSSYNC_ALLOW_SKIP_DNS=1`` turns that into a skip on a laptop without them.
 """
@@ -19,13 +20,17 @@ from dnssync_rfc2136.options import Rfc2136Config, parse_options
 from dnssync_rfc2136.provider import Rfc2136Provider
 
 from dnssync.model.names import DomainName
-from testinfra import bind, knot
+from testinfra import bind, knot, powerdns
 from testinfra.bind import BindServer, DnsServer
 from testinfra.gates import require_dns
 from testinfra.knot import KnotServer
+from testinfra.powerdns import PowerDnsServer
 
 POOL = 128
-INSTALL = "apt-get install -y bind9 bind9-utils bind9-dnsutils knot knot-dnsutils"
+INSTALL = (
+    "apt-get install -y bind9 bind9-utils bind9-dnsutils knot knot-dnsutils "
+    "pdns-server pdns-backend-sqlite3"
+)
 
 
 def require(binary_ok: bool, what: str) -> None:
@@ -50,6 +55,13 @@ def knot_server() -> Iterator[KnotServer]:
         yield server
 
 
+@pytest.fixture(scope="session")
+def powerdns_server() -> Iterator[PowerDnsServer]:
+    require(powerdns.available(), "PowerDNS (/usr/sbin/pdns_server, pdns-backend-sqlite3)")
+    with PowerDnsServer(pool_zones("powerdns")) as server:
+        yield server
+
+
 def _allocator(server: DnsServer) -> Callable[[], DomainName]:
     zones = iter(server.zones)
 
@@ -70,6 +82,11 @@ def bind_zones(bind_server: BindServer) -> Callable[[], DomainName]:
 @pytest.fixture(scope="session")
 def knot_zones(knot_server: KnotServer) -> Callable[[], DomainName]:
     return _allocator(knot_server)
+
+
+@pytest.fixture(scope="session")
+def powerdns_zones(powerdns_server: PowerDnsServer) -> Callable[[], DomainName]:
+    return _allocator(powerdns_server)
 
 
 @pytest.fixture

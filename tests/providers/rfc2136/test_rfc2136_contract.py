@@ -1,4 +1,4 @@
-"""The provider contract suite against real BIND9 and, for interop, Knot DNS."""
+"""The provider contract suite against real BIND9 and, for interop, Knot DNS and PowerDNS."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from dnssync.providers.base import Provider
 from dnssync.testing.contract import ProviderContract
 from testinfra.bind import BindServer
 from testinfra.knot import KnotServer
+from testinfra.powerdns import PowerDnsServer
 
 pytestmark = pytest.mark.bind
 
@@ -21,6 +22,7 @@ pytestmark = pytest.mark.bind
 SERVERS = {
     "bind": ("bind_server", "bind_zones", {}),
     "knot": ("knot_server", "knot_zones", {}),
+    "powerdns": ("powerdns_server", "powerdns_zones", {}),
     "bind-small-messages": ("bind_server", "bind_zones", {"max_message_bytes": 2048}),
 }
 
@@ -44,7 +46,9 @@ class TestRfc2136Contract(ProviderContract):
         provider_for: Callable[..., Rfc2136Provider],
     ) -> Iterator[Provider]:
         server_fixture, _, options = SERVERS[server]
-        dns_server: BindServer | KnotServer = request.getfixturevalue(server_fixture)
+        dns_server: BindServer | KnotServer | PowerDnsServer = request.getfixturevalue(
+            server_fixture
+        )
         provider = provider_for(dns_server, zone, **options)
         yield provider
         provider.close()
