@@ -1,24 +1,45 @@
-"""One reconcile pass, shared by ``plan``, ``apply`` and the daemon's full resync:
-source snapshot -> desired records -> provider records -> plan -> safety -> apply."""
+"""The one reconcile pipeline, shared by ``plan``, ``apply`` and the daemon:
+desired state + a record reader (+ a name scope) -> a checked plan -> apply.
+
+``plan``/``apply`` and the daemon's full resync read the provider (:class:`ProviderReader`)
+and plan every name; the daemon's event-driven reconcile reads its provider cache and plans
+only the names an event changed. Everything else — placement in zones, ownership, the
+keep/incomplete rules, policies and the safety checks — is :func:`check_plan`, the same for
+all three. See docs/engine.md.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from dnssync.gcpause import gc_paused
-from dnssync.model.changes import Plan
+from dnssync.model.changes import Plan, ZonePlan
 from dnssync.model.diagnostics import Diagnostic
 from dnssync.model.names import DomainName
+from dnssync.model.records import RecordKey, RRset
 from dnssync.planning.planner import PlanSettings, build_plan, safety_problems
 from dnssync.providers.base import ApplyResult, GroupFailure, Provider
-from dnssync.rules.desired import RuleSettings, desired_records
 from dnssync.rules.merge import DesiredRecord, MergeResult
-from dnssync.sources.objects import SourceObject
-from dnssync.sources.snapshot import SourceSnapshot
+from dnssync.rules.settings import RuleSettings
+from dnssync.rules.state import DesiredState
+from dnssync.sources.snapshot import SourceSnapshot, SourceStatus
 
 log = logging.getLogger(__name__)
+
+__all__ = [
+    "ApplyReport",
+    "EngineSettings",
+    "PlanOutcome",
+    "ProviderReader",
+    "RecordReader",
+    "SourceStatus",
+    "apply_plan",
+    "check_plan",
+    "compute_plan",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,64 +48,165 @@ class EngineSettings:
     plan: PlanSettings = field(default_factory=PlanSettings)
 
 
+class RecordReader(Protocol):
+    """Where a plan reads the records it diffs against."""
+
+    @property
+    def supports_alias(self) -> bool: ...
+
+    def zones(self) -> Sequence[DomainName]: ...
+
+    def records(self, zone: DomainName, names: frozenset[DomainName] | None) -> Sequence[RRset]:
+        """The zone's records; with ``names``, at least those at the names and at their
+        ownership TXT names."""
+        ...
+
+    def owned(self, zone: DomainName) -> int | None:
+        """Records we own in the zone when the reader knows (a scoped read sees only part
+        of the zone); None: the plan counts them from what it read."""
+        ...
+
+    def adjust(self, rrsets: tuple[RRset, ...]) -> tuple[RRset, ...]:
+        """The desired RRsets as the provider would store them (``Provider.adjust``)."""
+        ...
+
+
+class ProviderReader:
+    """Reads whole zones from the provider; ``on_read`` sees each zone read (the daemon
+    refreshes its cache with it)."""
+
+    def __init__(
+        self,
+        provider: Provider,
+        on_read: Callable[[DomainName, Sequence[RRset]], None] | None = None,
+    ) -> None:
+        self.provider = provider
+        self.on_read = on_read
+
+    @property
+    def supports_alias(self) -> bool:
+        return self.provider.supports_alias
+
+    def zones(self) -> Sequence[DomainName]:
+        return self.provider.zones()
+
+    def records(self, zone: DomainName, names: frozenset[DomainName] | None) -> Sequence[RRset]:
+        del names  # a provider reads whole zones; the plan looks only at what it needs
+        records = self.provider.records(zone)
+        if self.on_read is not None:
+            self.on_read(zone, records)
+        return records
+
+    def owned(self, zone: DomainName) -> int | None:
+        del zone  # counted from the whole zone as read
+        return None
+
+    def adjust(self, rrsets: tuple[RRset, ...]) -> tuple[RRset, ...]:
+        return self.provider.adjust(rrsets)
+
+
 @dataclass(frozen=True, slots=True)
 class PlanOutcome:
     plan: Plan
-    desired: MergeResult
+    desired: DesiredState
     unsafe: tuple[str, ...]
+    # The source's problems and the plan's: what ``plan`` prints and the daemon reports.
+    # A scoped plan leaves out the desired state's own (``desired.diagnostics()``).
     diagnostics: tuple[Diagnostic, ...]
+    # Only the problems found placing and diffing the planned names.
+    planning: tuple[Diagnostic, ...] = ()
 
 
-def compute_plan(
-    snapshot: SourceSnapshot, provider: Provider, settings: EngineSettings
+def check_plan(
+    desired: DesiredState,
+    reader: RecordReader,
+    settings: EngineSettings,
+    source: SourceStatus | None = None,
+    scope: frozenset[DomainName] | None = None,
 ) -> PlanOutcome:
+    """The plan for ``desired`` against what ``reader`` holds, with its safety problems.
+
+    ``scope`` limits the plan to those names (zones without one are not read). ``source``
+    says whether the input was complete (no deletes otherwise) and which objects could not
+    be read (their records stay). Raises ProviderError when a zone cannot be read.
+    """
     with gc_paused():
-        return _compute_plan(snapshot, provider, settings)
+        return _check_plan(desired, reader, settings, source or SourceStatus(), scope)
 
 
-def _compute_plan(
-    snapshot: SourceSnapshot, provider: Provider, settings: EngineSettings
+def _check_plan(
+    desired: DesiredState,
+    reader: RecordReader,
+    settings: EngineSettings,
+    source: SourceStatus,
+    scope: frozenset[DomainName] | None,
 ) -> PlanOutcome:
-    desired = desired_for(provider, snapshot.objects, settings.rules)
+    records = dict(desired.records) if scope is None else desired.records_at(scope)
+    records = provider_adjusted(reader, records)
+
+    def read(zone: DomainName) -> Sequence[RRset]:
+        names = None if scope is None else frozenset(n for n in scope if n.is_subdomain_of(zone))
+        return reader.records(zone, names)
+
     plan = build_plan(
-        desired,
-        provider.zones(),
-        provider.records,
+        MergeResult(records, keep=set(desired.keep)),
+        reader.zones(),
+        read,
         settings.plan,
-        provider.supports_alias,
-        allow_deletes=snapshot.complete,
-        keep_resources=snapshot.unreadable,
+        reader.supports_alias,
+        allow_deletes=source.complete,
+        keep_resources=source.unreadable,
+        only_names=scope,
     )
-    unsafe = safety_problems(plan, settings.plan, len(desired.records))
-    diagnostics = tuple(snapshot.diagnostics) + plan.diagnostics
-    return PlanOutcome(plan, desired, tuple(unsafe), diagnostics)
+    planning = plan.diagnostics
+    zones = tuple(_owned_from(reader, z) for z in plan.zones)
+    shown = planning if scope is not None else _unique((*desired.diagnostics(), *planning))
+    plan = Plan(zones, shown)
+    unsafe = safety_problems(plan, settings.plan, desired.record_count)
+    return PlanOutcome(
+        plan, desired, tuple(unsafe), tuple(source.diagnostics) + plan.diagnostics, planning
+    )
 
 
-def desired_for(
-    provider: Provider, objects: Iterable[SourceObject], rules: RuleSettings
-) -> MergeResult:
-    """The desired records, as the provider would store them (``Provider.adjust``)."""
-    return provider_adjusted(provider, desired_records(objects, rules))
-
-
-def provider_adjusted(provider: Provider, desired: MergeResult) -> MergeResult:
-    """``desired`` with each RRset replaced by the provider's adjusted one; RRsets the
-    provider left out are dropped. Most providers adjust nothing: then ``desired``."""
-    rrsets = tuple(record.rrset for record in desired.records.values())
-    adjusted = provider.adjust(rrsets)
+def provider_adjusted(
+    reader: RecordReader, records: dict[RecordKey, DesiredRecord]
+) -> dict[RecordKey, DesiredRecord]:
+    """``records`` with each RRset replaced by the provider's adjusted one; RRsets the
+    provider left out are dropped. Most providers adjust nothing: then ``records``."""
+    rrsets = tuple(record.rrset for record in records.values())
+    adjusted = reader.adjust(rrsets)
     if adjusted is rrsets:
-        return desired
+        return records
     by_key = {rrset.key: rrset for rrset in adjusted}
-    records = {
+    return {
         key: (
             record
             if by_key[key] == record.rrset
             else DesiredRecord(by_key[key], record.contributors)
         )
-        for key, record in desired.records.items()
+        for key, record in records.items()
         if key in by_key
     }
-    return MergeResult(records, desired.diagnostics, desired.refused, desired.keep)
+
+
+def _owned_from(reader: RecordReader, zone_plan: ZonePlan) -> ZonePlan:
+    owned = reader.owned(zone_plan.zone)
+    if owned is None or owned == zone_plan.owned_records:
+        return zone_plan
+    return ZonePlan(zone_plan.zone, zone_plan.groups, owned)
+
+
+def _unique(diagnostics: Iterable[Diagnostic]) -> tuple[Diagnostic, ...]:
+    return tuple(dict.fromkeys(diagnostics))
+
+
+def compute_plan(
+    snapshot: SourceSnapshot, provider: Provider, settings: EngineSettings
+) -> PlanOutcome:
+    """``plan`` and ``apply``: the whole desired state against the provider's zones."""
+    with gc_paused():
+        desired = DesiredState.build(snapshot.objects, settings.rules)
+        return check_plan(desired, ProviderReader(provider), settings, snapshot.status)
 
 
 @dataclass(frozen=True, slots=True)

@@ -85,7 +85,7 @@ def run_daemon(
 
     reconciler = Reconciler(
         provider,
-        source.snapshot,
+        source,
         EngineSettings(core.rules, core.plan),
         metrics,
         may_write=may_write,

@@ -1,8 +1,12 @@
 """The reconcile worker: one thread, so reconciles never overlap.
 
-Source events wake it; it waits ``debounce`` for more to arrive, then runs an event-driven
-reconcile. An apscheduler interval job (with jitter) asks for a full resync. Failures back
-off exponentially (capped) and are retried; nothing here ever exits the process.
+Source events (the sources' :class:`ObjectChange` values) wake it; it waits ``debounce``
+for more to arrive, then hands the changes, coalesced per object (the newest state of each
+wins), to an event-driven reconcile. At most ``max_pending`` objects are held: past that,
+or once a full resync is asked for, the changes are dropped and a full resync (which reads
+a snapshot of the source, so misses nothing) runs instead. An apscheduler interval job
+(with jitter) asks for a full resync. Failures back off exponentially (capped) and are
+retried; nothing here ever exits the process.
 """
 
 from __future__ import annotations
@@ -14,11 +18,14 @@ import threading
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from dnssync.sources.kube.changes import ObjectChange, ObjectKey
+
 from .reconciler import Outcome, Reconciler
 
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = 60.0
+MAX_PENDING = 10_000
 
 
 class ReconcileLoop:
@@ -30,6 +37,7 @@ class ReconcileLoop:
         interval: float,
         jitter: float,
         may_run: threading.Event | None = None,
+        max_pending: int = MAX_PENDING,
     ) -> None:
         self.reconciler = reconciler
         self.debounce = debounce
@@ -41,7 +49,8 @@ class ReconcileLoop:
             self.may_run.set()
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._events = 0
+        self.max_pending = max_pending
+        self._changes: dict[ObjectKey, ObjectChange] = {}
         self._full_requested = True
         self._lock = threading.Lock()
         self._failures = 0
@@ -76,16 +85,32 @@ class ReconcileLoop:
             return False
         return True
 
-    def notify(self, *_: object) -> None:
+    def notify(self, change: ObjectChange) -> None:
         """A source object changed (called on source threads: cheap)."""
         with self._lock:
-            self._events += 1
+            # A full resync reads the whole source after this: nothing to keep.
+            if not self._full_requested:
+                self._changes[change.key] = change
+                if len(self._changes) > self.max_pending:
+                    log.info(
+                        "more than %d objects changed before a reconcile: a full resync",
+                        self.max_pending,
+                    )
+                    self._changes = {}
+                    self._full_requested = True
         self._wake.set()
 
     def request_full(self) -> None:
         with self._lock:
             self._full_requested = True
+            self._changes = {}
         self._wake.set()
+
+    @property
+    def pending(self) -> int:
+        """Objects changed since the last reconcile took its changes."""
+        with self._lock:
+            return len(self._changes)
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -98,12 +123,12 @@ class ReconcileLoop:
                 continue
             self._stop.wait(self.debounce)  # gather the burst of events
             with self._lock:
-                full, events = self._full_requested, self._events
-                self._full_requested, self._events = False, 0
+                full, changes = self._full_requested, list(self._changes.values())
+                self._full_requested, self._changes = False, {}
                 self._wake.clear()
-            if not (full or events):
+            if not (full or changes):
                 continue
-            outcome = self.reconciler.full() if full else self.reconciler.targeted()
+            outcome = self.reconciler.full() if full else self.reconciler.targeted(changes)
             self._after(outcome)
 
     def _after(self, outcome: Outcome) -> None:

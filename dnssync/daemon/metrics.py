@@ -58,6 +58,12 @@ class Metrics:
             ["reason"],
             registry=r,
         )
+        self.rule_evaluations = Counter(
+            "dnssync_rule_evaluations",
+            "Source objects whose record rules ran: every object at a full resync; for an "
+            "event, the changed objects and the objects that read them (a Gateway's routes)",
+            registry=r,
+        )
         self.unsafe_plans = Counter(
             "dnssync_unsafe_plans",
             "Plans refused by the safety checks",

@@ -1,9 +1,13 @@
-"""Full and event-driven reconciles, one at a time.
+"""Full and event-driven reconciles, one at a time, through the one pipeline
+(:func:`dnssync.engine.check_plan`).
 
-A full resync re-reads every zone from the provider, plans and applies, and refreshes the
-provider cache. An event-driven reconcile recomputes the desired records (cheap: projected
-objects, no API calls), finds the names whose desired state changed since the last
-reconcile, and plans and applies only those, against the cache: no zone is re-read.
+A full resync builds the desired state from a snapshot of the source, re-reads every zone
+from the provider (refreshing the provider cache), plans and applies. An event-driven
+(targeted) reconcile applies the source's object changes to the desired state — only the
+changed objects and those that read them are evaluated again — and plans only the names
+whose desired records changed (plus the names the changed objects own, and names a previous
+plan could not finish), against the cache: no zone is re-read, nothing is done per object
+that did not change. See docs/engine.md.
 """
 
 from __future__ import annotations
@@ -11,19 +15,27 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
-from dnssync.engine import EngineSettings, apply_plan, desired_for
+from dnssync.engine import (
+    EngineSettings,
+    PlanOutcome,
+    ProviderReader,
+    SourceStatus,
+    apply_plan,
+    check_plan,
+)
 from dnssync.errors import DnssyncError, ProviderError
 from dnssync.gcpause import gc_paused
-from dnssync.model.changes import Action, Plan
 from dnssync.model.diagnostics import Diagnostic
 from dnssync.model.names import DomainName
-from dnssync.model.records import RecordKey, RecordType, RRset
-from dnssync.planning.planner import build_plan, safety_problems
 from dnssync.providers.base import Provider
-from dnssync.rules.merge import DesiredRecord, MergeResult
+from dnssync.rules.evaluate import NAMESPACE, ObjectKey, ref_of
+from dnssync.rules.state import DesiredState
+from dnssync.sources.kube.changes import ObjectChange
+from dnssync.sources.objects import SourceObject
 from dnssync.sources.snapshot import SourceSnapshot
 
 from .cache import ProviderCache
@@ -31,8 +43,16 @@ from .metrics import Metrics
 
 log = logging.getLogger(__name__)
 
-SnapshotSource = Callable[[], SourceSnapshot]
 DiagnosticsSink = Callable[[tuple[Diagnostic, ...]], None]
+SOURCE_KINDS = ("service", "gateway", "httproute", "tlsroute", "tcproute", "udproute")
+
+
+class Source(Protocol):
+    """What the reconciler reads of the cluster source."""
+
+    def snapshot(self) -> SourceSnapshot: ...
+
+    def status(self) -> SourceStatus: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,25 +67,38 @@ class Reconciler:
     def __init__(
         self,
         provider: Provider,
-        snapshot: SnapshotSource,
+        source: Source,
         settings: EngineSettings,
         metrics: Metrics,
         may_write: Callable[[], bool] = lambda: True,
         report: DiagnosticsSink | None = None,
     ) -> None:
         self.provider = provider
-        self.snapshot = snapshot
+        self.source = source
         self.settings = settings
         self.metrics = metrics
         self.may_write = may_write
         self.report = report
-        self.cache = ProviderCache()
-        self._desired: dict[RecordKey, DesiredRecord] | None = None
-        self._owned: dict[DomainName, int] = {}
+        self.cache = ProviderCache(settings.plan.registry)
+        self._state: DesiredState | None = None
+        # Names planned but not (fully) applied: unsafe, not the leader, or planned while
+        # the source was incomplete (no deletes). The next reconcile plans them again.
+        self._pending: set[DomainName] = set()
+        # Diagnostics of placing and diffing names, as the last plans found them.
+        self._planning: dict[Diagnostic, None] = {}
+        self._reported: tuple[Diagnostic, ...] | None = None
+        self._source_diagnostics: tuple[Diagnostic, ...] = ()
+        # The last full resync ran on an incomplete source (so it deleted nothing): once
+        # the source is complete again, the next reconcile is a full one.
+        self._full_was_incomplete = False
         self._lock = threading.Lock()
         self.last_success: float | None = None
         self.last_result: Outcome | None = None
         self.needs_full = True
+
+    @property
+    def state(self) -> DesiredState | None:
+        return self._state
 
     # ------------------------------------------------------------------ full resync
 
@@ -74,94 +107,76 @@ class Reconciler:
             return self._timed("full", self._full)
 
     def _full(self) -> Outcome:
-        snapshot = self.snapshot()
-        desired = desired_for(self.provider, snapshot.objects, self.settings.rules)
-        self._count_objects(snapshot)
-        zones = self.provider.zones()
-
-        def read(zone: DomainName) -> tuple[RRset, ...]:
-            records = self.provider.records(zone)
-            self.cache.replace(zone, records)
-            return records
-
-        plan = build_plan(
-            desired,
-            zones,
-            read,
-            self.settings.plan,
-            self.provider.supports_alias,
-            allow_deletes=snapshot.complete,
-            keep_resources=snapshot.unreadable,
-        )
-        self._owned = {z.zone: z.owned_records for z in plan.zones}
-        for zone, owned in self._owned.items():
-            self.metrics.records_owned.labels(zone.text).set(owned)
-        self._report(snapshot, plan)
-        outcome = self._apply(
-            "full", plan, safety_problems(plan, self.settings.plan, len(desired.records))
-        )
-        if outcome.result in ("success", "noop"):
-            self._desired = dict(desired.records)
+        snapshot = self.source.snapshot()
+        state = DesiredState(self.settings.rules)
+        delta = state.load(snapshot.objects)
+        self.metrics.rule_evaluations.inc(delta.evaluated)
+        self._state = state
+        self._count_objects(state)
+        reader = ProviderReader(self.provider, on_read=self.cache.replace)
+        outcome = check_plan(state, reader, self.settings, snapshot.status)
+        for zone_plan in outcome.plan.zones:
+            self.cache.set_owned(zone_plan.zone, zone_plan.owned_records)
+            self.metrics.records_owned.labels(zone_plan.zone.text).set(zone_plan.owned_records)
+        self._planning = dict.fromkeys(outcome.planning)
+        self._report(snapshot.status, force=True)
+        result = self._apply("full", outcome)
+        if result.result in ("success", "noop"):
             self.needs_full = False
-        return outcome
+            self._full_was_incomplete = not snapshot.complete
+            if snapshot.complete:
+                self._pending = set()
+        return result
 
     # ------------------------------------------------------------------ event-driven
 
-    def targeted(self) -> Outcome:
+    def targeted(self, changes: Iterable[ObjectChange] = ()) -> Outcome:
+        """Apply the changes and reconcile what they touched; a full resync instead while
+        one is needed (the snapshot it reads includes the changes)."""
         with self._lock:
-            if self.needs_full or self._desired is None:
+            if self._full_was_incomplete and self.source.status().complete:
+                self.needs_full = True
+            if self.needs_full or self._state is None:
                 return self._timed("full", self._full)
-            return self._timed("targeted", self._targeted)
+            state = self._state
+            return self._timed("targeted", lambda: self._targeted(state, changes))
 
-    def _targeted(self) -> Outcome:
-        snapshot = self.snapshot()
-        desired = desired_for(self.provider, snapshot.objects, self.settings.rules)
-        self._count_objects(snapshot)
-        assert self._desired is not None
-        touched = _changed_names(self._desired, desired)
-        if not touched:
-            self._report(snapshot, None, desired)
+    def _targeted(self, state: DesiredState, changes: Iterable[ObjectChange]) -> Outcome:
+        updates: dict[ObjectKey, SourceObject | None] = {}
+        for change in changes:
+            updates[change.key] = change.after  # None: deleted, or no longer readable
+        status = self.source.status()
+        delta = state.apply(updates)
+        self.metrics.rule_evaluations.inc(delta.evaluated)
+        self._count_objects(state)
+        # Records an object owns may sit at names its claims no longer name (it was kept
+        # for a bad annotation, or is gone): the cache's ownership index finds them.
+        refs = {str(ref_of(k)) for k in (*updates, *delta.objects) if k[0] != NAMESPACE}
+        scope = set(delta.names) | self._pending | self.cache.names_owned_by(refs)
+        if not scope:
+            self._report(status, force=delta.diagnostics_changed)
             return Outcome("targeted", "noop")
-        zones = self.cache.zones()
-        registry = self.settings.plan.registry
-
-        def read(zone: DomainName) -> list[RRset]:
-            return self.cache.around(
-                zone, (n for n in touched if n.is_subdomain_of(zone)), registry
-            )
-
-        plan = build_plan(
-            desired,
-            zones,
-            read,
-            self.settings.plan,
-            self.provider.supports_alias,
-            allow_deletes=snapshot.complete,
-            keep_resources=snapshot.unreadable,
-            only_names=frozenset(touched),
-        )
-        self._report(snapshot, plan)
-        safety = self._targeted_safety(plan, len(desired.records))
-        outcome = self._apply("targeted", plan, safety)
-        if outcome.result in ("success", "noop"):
-            self._desired = dict(desired.records)
-        return outcome
-
-    def _targeted_safety(self, plan: Plan, desired_total: int) -> list[str]:
-        """The full-zone safety rules, with owned counts from the cache's last full read."""
-        zones = tuple(
-            type(z)(z.zone, z.groups, self._owned.get(z.zone, z.owned_records)) for z in plan.zones
-        )
-        return safety_problems(Plan(zones, plan.diagnostics), self.settings.plan, desired_total)
+        reader = self.cache.reader(self.provider)
+        outcome = check_plan(state, reader, self.settings, status, frozenset(scope))
+        for diagnostic in [d for d in self._planning if d.ref is not None and str(d.ref) in refs]:
+            del self._planning[diagnostic]
+        self._planning.update(dict.fromkeys(outcome.planning))
+        self._report(status, force=delta.diagnostics_changed or bool(outcome.planning))
+        self._pending = scope
+        result = self._apply("targeted", outcome)
+        if result.result in ("success", "noop") and status.complete:
+            self._pending = set()
+        return result
 
     # ------------------------------------------------------------------ shared
 
-    def _apply(self, kind: str, plan: Plan, safety: list[str]) -> Outcome:
-        if safety:
+    def _apply(self, kind: str, outcome: PlanOutcome) -> Outcome:
+        plan = outcome.plan
+        if outcome.unsafe:
             self.metrics.unsafe_plans.inc()
-            for problem in safety:
+            for problem in outcome.unsafe:
                 log.error("unsafe plan, not applied: %s", problem)
-            return Outcome(kind, "unsafe", message="; ".join(safety))
+            return Outcome(kind, "unsafe", message="; ".join(outcome.unsafe))
         if not plan.has_changes:
             return Outcome(kind, "noop")
         if not self.may_write():
@@ -173,11 +188,9 @@ class Reconciler:
             for group in result.applied:
                 for change in group:
                     self.metrics.changes.labels(change.action.value, zone.text).inc()
-                primary = group.primary
-                if primary.rtype is not RecordType.TXT and zone in self._owned:
-                    delta = {Action.CREATE: 1, Action.DELETE: -1}.get(primary.action, 0)
-                    self._owned[zone] += delta
-                    self.metrics.records_owned.labels(zone.text).set(self._owned[zone])
+            owned = self.cache.owned(zone)
+            if owned is not None:
+                self.metrics.records_owned.labels(zone.text).set(owned)
             if result.failed:
                 self.metrics.change_failures.labels(zone.text).inc(len(result.failed))
         if report.failures:
@@ -213,21 +226,26 @@ class Reconciler:
         self.last_result = outcome
         return outcome
 
-    def _count_objects(self, snapshot: SourceSnapshot) -> None:
-        counts: dict[str, int] = {}
-        for obj in snapshot.objects:
-            kind = getattr(getattr(obj, "ref", None), "kind", "namespace")
-            counts[kind] = counts.get(kind, 0) + 1
-        for kind in ("service", "gateway", "httproute", "tlsroute", "tcproute", "udproute"):
-            self.metrics.source_objects.labels(kind).set(counts.get(kind, 0))
+    def _count_objects(self, state: DesiredState) -> None:
+        for kind in SOURCE_KINDS:
+            self.metrics.source_objects.labels(kind).set(state.count(kind))
 
-    def _report(
-        self, snapshot: SourceSnapshot, plan: Plan | None, desired: MergeResult | None = None
-    ) -> None:
-        diagnostics = tuple(snapshot.diagnostics)
-        diagnostics += (
-            plan.diagnostics if plan is not None else tuple(desired.diagnostics if desired else ())
+    def _report(self, status: SourceStatus, force: bool) -> None:
+        """Hand every current problem to the reporter when something may have changed."""
+        assert self._state is not None
+        if (
+            not force
+            and self._reported is not None
+            and status.diagnostics == self._source_diagnostics
+        ):
+            return
+        self._source_diagnostics = status.diagnostics
+        diagnostics = tuple(
+            dict.fromkeys((*status.diagnostics, *self._state.diagnostics(), *self._planning))
         )
+        if diagnostics == self._reported:
+            return
+        self._reported = diagnostics
         counts: dict[str, int] = {}
         for diagnostic in diagnostics:
             counts[diagnostic.reason] = counts.get(diagnostic.reason, 0) + 1
@@ -236,12 +254,3 @@ class Reconciler:
             self.metrics.invalid_input.labels(reason).set(count)
         if self.report is not None and diagnostics:
             self.report(diagnostics)
-
-
-def _changed_names(before: dict[RecordKey, DesiredRecord], after: MergeResult) -> set[DomainName]:
-    now = after.records
-    changed = {k.name for k in before.keys() | now.keys() if before.get(k) != now.get(k)}
-    # A conflict removes a name from the desired set: it is "changed" too (handled above),
-    # and the names it was refused at need a look in case we own records there.
-    changed.update(after.refused)
-    return changed

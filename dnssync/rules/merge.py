@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from dnssync.model.diagnostics import Diagnostic, for_object
@@ -60,6 +60,7 @@ class MergeResult:
 
 
 def merge(addresses: Iterable[AddressClaim], services: Iterable[SrvClaim]) -> MergeResult:
+    """Merge every claim at once (the desired state merges name by name, incrementally)."""
     result = MergeResult()
     by_name: dict[DomainName, list[AddressClaim]] = defaultdict(list)
     for claim in addresses:
@@ -67,11 +68,51 @@ def merge(addresses: Iterable[AddressClaim], services: Iterable[SrvClaim]) -> Me
     srv_by_name: dict[DomainName, list[SrvClaim]] = defaultdict(list)
     for srv in services:
         srv_by_name[srv.name].append(srv)
+    merged: dict[DomainName, AddressMerge] = {}
     for name in sorted(by_name, key=_text):
-        _merge_addresses(name, by_name[name], result, srv_at_name=name in srv_by_name)
+        found = merge_addresses(name, by_name[name], srv_at_name=name in srv_by_name)
+        merged[name] = found
+        result.diagnostics.extend(found.diagnostics)
+        result.records.update((r.rrset.key, r) for r in found.records)
+        if found.refused:
+            result.refused.add(name)
+    aliases = {name for name, found in merged.items() if found.is_alias}
     for name in sorted(srv_by_name, key=_text):
-        _merge_srv(name, srv_by_name[name], result)
+        here = merged.get(name, NO_ADDRESSES)
+        srv_found = merge_srv(name, srv_by_name[name], here.blocks_srv, result.refused, aliases)
+        result.diagnostics.extend(srv_found.diagnostics)
+        if srv_found.record is not None:
+            result.records[srv_found.record.rrset.key] = srv_found.record
     return result
+
+
+@dataclass(frozen=True, slots=True)
+class AddressMerge:
+    """The address records of one name, or why it was refused."""
+
+    records: tuple[DesiredRecord, ...] = ()
+    refused: bool = False
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+    @property
+    def is_alias(self) -> bool:
+        """The name is published as a CNAME (an SRV must not target it)."""
+        return any(r.rrset.rtype is RecordType.CNAME for r in self.records)
+
+    @property
+    def blocks_srv(self) -> bool:
+        """A CNAME (or a refused name) never shares its name with an SRV."""
+        return self.refused or self.is_alias
+
+
+@dataclass(frozen=True, slots=True)
+class SrvMerge:
+    record: DesiredRecord | None = None
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+NO_ADDRESSES = AddressMerge()
+NO_SRV = SrvMerge()
 
 
 def _text(name: DomainName) -> str:
@@ -82,87 +123,101 @@ def _contributions(claims: Iterable[AddressClaim | SrvClaim]) -> tuple[Contribut
     return tuple(sorted({Contribution(c.ref, c.field) for c in claims}, key=lambda c: c.ref))
 
 
-def _refuse(
-    name: DomainName, claims: list[AddressClaim], message: str, reason: str, result: MergeResult
-) -> None:
-    result.refused.add(name)
-    for claim in sorted({(c.ref, c.field) for c in claims}):
-        result.diagnostics.append(for_object(claim[0], claim[1], message, reason=reason))
+def _refused(claims: Sequence[AddressClaim], message: str, reason: str) -> AddressMerge:
+    return AddressMerge(
+        refused=True,
+        diagnostics=tuple(
+            for_object(ref, fld, message, reason=reason)
+            for ref, fld in sorted({(c.ref, c.field) for c in claims})
+        ),
+    )
 
 
-def _merge_addresses(
-    name: DomainName, claims: list[AddressClaim], result: MergeResult, srv_at_name: bool
-) -> None:
+def merge_addresses(
+    name: DomainName, claims: Sequence[AddressClaim], srv_at_name: bool
+) -> AddressMerge:
+    """The address records at one name from every object's claims there."""
+    if not claims:
+        return NO_ADDRESSES
     refs = ", ".join(sorted({str(c.ref) for c in claims}))
     cnames = {c.hostname for c in claims if c.hostname is not None}
     if cnames:
         if len(cnames) > 1 or len(cnames) != len({c.hostname for c in claims}) or srv_at_name:
-            _refuse(
-                name,
+            return _refused(
                 claims,
                 f"{name.fqdn} would be a CNAME beside other data ({refs}); a CNAME never "
                 "shares a name, so it is not written",
                 "CnameConflict",
-                result,
             )
-            return
         target = next(iter(cnames))
         if target == name:
-            _refuse(
-                name,
+            return _refused(
                 claims,
                 f"{name.fqdn} would be a CNAME to itself ({refs}): the target must be "
                 "another name, such as the load balancer's",
                 "CnameToItself",
-                result,
             )
-            return
         ttl = min(c.ttl for c in claims)
         rrset = RRset.of(name, RecordType.CNAME, ttl, [CanonicalName(target)])
-        result.records[rrset.key] = DesiredRecord(rrset, _contributions(claims))
-        return
+        return AddressMerge((DesiredRecord(rrset, _contributions(claims)),))
     port_sets = {c.ports for c in claims}
     address_sets = {c.addresses for c in claims}
     if len(port_sets) > 1 and len(address_sets) > 1:
-        _refuse(
-            name,
+        return _refused(
             claims,
             f"{name.fqdn} is claimed by objects with different protocols and different "
             f"addresses ({refs}): give each its own dnssync.io/hostname and publish SRV "
             "records under a shared dnssync.io/srv-domain",
             "ProtocolSplitConflict",
-            result,
         )
-        return
     ttl = min(c.ttl for c in claims)
     contributions = _contributions(claims)
+    records: list[DesiredRecord] = []
     v4 = {ip for c in claims for ip in c.ipv4}
     v6 = {ip for c in claims for ip in c.ipv6}
     if v4:
-        rrset = RRset.of(name, RecordType.A, ttl, (IPv4(ip) for ip in v4))
-        result.records[rrset.key] = DesiredRecord(rrset, contributions)
+        records.append(
+            DesiredRecord(RRset.of(name, RecordType.A, ttl, (IPv4(ip) for ip in v4)), contributions)
+        )
     if v6:
-        rrset = RRset.of(name, RecordType.AAAA, ttl, (IPv6(ip) for ip in v6))
-        result.records[rrset.key] = DesiredRecord(rrset, contributions)
+        records.append(
+            DesiredRecord(
+                RRset.of(name, RecordType.AAAA, ttl, (IPv6(ip) for ip in v6)), contributions
+            )
+        )
+    return AddressMerge(tuple(records))
 
 
-def _merge_srv(name: DomainName, claims: list[SrvClaim], result: MergeResult) -> None:
-    if RecordKey(name, RecordType.CNAME) in result.records or name in result.refused:
-        for claim in claims:
-            result.diagnostics.append(
+def merge_srv(
+    name: DomainName,
+    claims: Sequence[SrvClaim],
+    blocked: bool,
+    refused: Container[DomainName],
+    aliases: Container[DomainName],
+) -> SrvMerge:
+    """The SRV RRset at one name. ``blocked``: the name holds a CNAME or was refused;
+    ``refused``: every refused name and ``aliases`` every name we publish as a CNAME (an
+    SRV must not target either)."""
+    if not claims:
+        return NO_SRV
+    if blocked:
+        return SrvMerge(
+            diagnostics=tuple(
                 for_object(
                     claim.ref,
                     claim.field,
                     f"SRV {name.fqdn} clashes with a CNAME there",
                     reason="CnameConflict",
                 )
+                for claim in claims
             )
-        return
+        )
     kept: list[SrvClaim] = []
+    diagnostics: list[Diagnostic] = []
     for claim in claims:
         target = claim.data.target
-        if RecordKey(target, RecordType.CNAME) in result.records:
-            result.diagnostics.append(
+        if target in aliases:
+            diagnostics.append(
                 for_object(
                     claim.ref,
                     claim.field,
@@ -172,8 +227,8 @@ def _merge_srv(name: DomainName, claims: list[SrvClaim], result: MergeResult) ->
                 )
             )
             continue
-        if claim.via_name is not None and claim.via_name in result.refused:
-            result.diagnostics.append(
+        if claim.via_name is not None and claim.via_name in refused:
+            diagnostics.append(
                 for_object(
                     claim.ref,
                     claim.field,
@@ -185,6 +240,6 @@ def _merge_srv(name: DomainName, claims: list[SrvClaim], result: MergeResult) ->
             continue
         kept.append(claim)
     if not kept:
-        return
+        return SrvMerge(diagnostics=tuple(diagnostics))
     rrset = RRset.of(name, RecordType.SRV, min(c.ttl for c in kept), (c.data for c in kept))
-    result.records[rrset.key] = DesiredRecord(rrset, _contributions(kept))
+    return SrvMerge(DesiredRecord(rrset, _contributions(kept)), tuple(diagnostics))

@@ -8,6 +8,7 @@ Usage::
     if not source.wait_synced(60):
         log.warning("not synced yet: %s", source.last_error)
     snapshot = source.snapshot()                  # complete=False until all are synced
+    status = source.status()                      # the same, without the objects: cheap
     ...
     source.stop()
 
@@ -30,7 +31,7 @@ from dnssync.model.refs import ObjectRef
 from dnssync.sources.filters import ObjectFilter
 from dnssync.sources.kube.api import KubeApi
 from dnssync.sources.kube.backoff import Backoff
-from dnssync.sources.kube.changes import ObjectChange
+from dnssync.sources.kube.changes import ObjectChange, ObjectKey
 from dnssync.sources.kube.client import ClientSettings, connect
 from dnssync.sources.kube.discovery import discover_gateway_api
 from dnssync.sources.kube.errors import KubeError
@@ -42,7 +43,7 @@ from dnssync.sources.kube.settings import WatchSettings
 from dnssync.sources.kube.snapshot import build_snapshot
 from dnssync.sources.kube.store import Store
 from dnssync.sources.kube.targets import namespace_target, needs_namespaces, targets_for
-from dnssync.sources.snapshot import SourceSnapshot
+from dnssync.sources.snapshot import SourceSnapshot, SourceStatus
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,9 @@ class ClusterSource:
         self._state = threading.Condition(self._lock)
         self._stop = threading.Event()
         self._listeners: list[Listener] = []
+        # Objects that exist but cannot be projected, and their problem (kept up to date
+        # from the changes, so status() never walks the cache).
+        self._unreadable: dict[ObjectKey, Diagnostic | None] = {}
         self._reflectors: list[Reflector] = []
         self._resources: dict[str, Resource] = {}  # by lower-case kind
         self._namespaces_started = False
@@ -170,6 +174,21 @@ class ClusterSource:
 
     def snapshot(self) -> SourceSnapshot:
         """The projected objects now. ``complete`` is False while anything is unsynced."""
+        complete, problems = self._sync_state()
+        return build_snapshot(self._store.items(), problems, complete)
+
+    def status(self) -> SourceStatus:
+        """What :meth:`snapshot` says about completeness and unreadable objects, without
+        copying the objects: costs nothing per cached object."""
+        complete, problems = self._sync_state()
+        with self._lock:
+            unreadable = sorted(self._unreadable.items())
+        problems.extend(problem for _, problem in unreadable if problem is not None)
+        return SourceStatus(
+            complete, frozenset(str(ObjectRef(*key)) for key, _ in unreadable), tuple(problems)
+        )
+
+    def _sync_state(self) -> tuple[bool, list[Diagnostic]]:
         with self._lock:
             reflectors = list(self._reflectors)
             problems: list[Diagnostic] = []
@@ -193,7 +212,7 @@ class ClusterSource:
                 )
             else:
                 problems.append(_not_synced(reflector.name))
-        return build_snapshot(self._store.items(), problems, complete)
+        return complete, problems
 
     def identity(self, ref: ObjectRef) -> ObjectIdentity | None:
         """apiVersion, kind and uid of a cached object (for Events)."""
@@ -275,6 +294,12 @@ class ClusterSource:
             self._start_namespaces()
         with self._lock:
             listeners = list(self._listeners)
+            for change in changes:
+                if change.unreadable:
+                    entry = self._store.get(change.key)
+                    self._unreadable[change.key] = entry.problem if entry is not None else None
+                else:
+                    self._unreadable.pop(change.key, None)
         for change in changes:
             for listener in listeners:
                 try:

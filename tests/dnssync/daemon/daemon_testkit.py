@@ -28,9 +28,13 @@ import dns.rcode
 import dns.rdatatype
 import dns.update
 
+from dnssync.model.diagnostics import Diagnostic
+from dnssync.model.refs import ObjectRef
+from dnssync.rules.evaluate import ObjectKey, key_of
+from dnssync.sources.kube.changes import ObjectChange
 from dnssync.sources.objects import SourceObject
 from dnssync.sources.projection import project
-from dnssync.sources.snapshot import SourceSnapshot
+from dnssync.sources.snapshot import SourceSnapshot, SourceStatus
 from testinfra.bind import BindServer, free_port
 from testinfra.k8s import KubeApiError, KubeCluster
 from testinfra.lifecycle import log_tail
@@ -89,24 +93,60 @@ def service(name: str, hostname: str | None, *ips: str, namespace: str = "apps")
 
 
 class FakeSource:
-    """A snapshot callable over a dict of objects (what the Reconciler reads)."""
+    """The cluster source, faked over a dict of objects: ``snapshot()`` and ``status()``
+    for the Reconciler, and the ObjectChanges it would have sent (``take()``)."""
 
     def __init__(self, objects: Iterable[SourceObject] = ()) -> None:
-        self.objects: dict[str, SourceObject] = {}
+        self.objects: dict[ObjectKey, SourceObject] = {}
         self.complete = True
+        self.unreadable: dict[ObjectKey, Diagnostic] = {}
         self.calls = 0
+        self.status_calls = 0
+        self._changes: list[ObjectChange] = []
         for obj in objects:
             self.put(obj)
+        self._changes.clear()
 
     def put(self, obj: SourceObject) -> None:
-        self.objects[str(obj.ref)] = obj
+        key = key_of(obj)
+        self.unreadable.pop(key, None)
+        before = self.objects.get(key)
+        self.objects[key] = obj
+        if before != obj:
+            self._changes.append(ObjectChange(key[0], key, before, obj))
 
-    def remove(self, name: str, namespace: str = "apps") -> None:
-        del self.objects[f"service/{namespace}/{name}"]
+    def remove(self, name: str, namespace: str = "apps", kind: str = "service") -> None:
+        key = (kind, namespace, name)
+        before = self.objects.pop(key)
+        self._changes.append(ObjectChange(kind, key, before, None))
 
-    def __call__(self) -> SourceSnapshot:
+    def break_object(self, key: ObjectKey, problem: str = "cannot be read") -> None:
+        """The object still exists but can no longer be projected."""
+        before = self.objects.pop(key, None)
+        ref = ObjectRef(*key)
+        self.unreadable[key] = Diagnostic(str(ref), "spec", problem, ref=ref)
+        self._changes.append(ObjectChange(key[0], key, before, None, unreadable=True))
+
+    def take(self) -> list[ObjectChange]:
+        """The changes since the last take (what the loop hands to a targeted reconcile)."""
+        changes, self._changes = self._changes, []
+        return changes
+
+    def snapshot(self) -> SourceSnapshot:
         self.calls += 1
-        return SourceSnapshot(tuple(self.objects.values()), complete=self.complete)
+        status = self.status()
+        self.status_calls -= 1
+        return SourceSnapshot(
+            tuple(self.objects.values()), status.diagnostics, status.complete, status.unreadable
+        )
+
+    def status(self) -> SourceStatus:
+        self.status_calls += 1
+        return SourceStatus(
+            self.complete,
+            frozenset(str(ObjectRef(*k)) for k in self.unreadable),
+            tuple(self.unreadable[k] for k in sorted(self.unreadable)),
+        )
 
 
 # --------------------------------------------------------------------------- DNS

@@ -1,17 +1,24 @@
-"""ReconcileLoop: one worker thread, debounce and coalescing, scheduled full resyncs,
-backoff after errors, pausing while not the leader, bounded stop."""
+"""ReconcileLoop: one worker thread, debounce and coalescing (per object, bounded),
+scheduled full resyncs, backoff after errors, pausing while not the leader, bounded stop."""
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import pytest
 
 from dnssync.daemon.loop import ReconcileLoop
 from dnssync.daemon.reconciler import Outcome
-from tests.dnssync.daemon.daemon_testkit import wait_for
+from dnssync.sources.kube.changes import ObjectChange
+from tests.dnssync.daemon.daemon_testkit import service, wait_for
+
+
+def change(name: str = "web", ip: str = "192.0.2.1") -> ObjectChange:
+    """An update of Service apps/<name> to a new address."""
+    key = ("service", "apps", name)
+    return ObjectChange("service", key, None, service(name, f"{name}.example.com", ip))
 
 
 class FakeReconciler:
@@ -19,6 +26,7 @@ class FakeReconciler:
 
     def __init__(self, duration: float = 0.0) -> None:
         self.calls: list[tuple[str, float]] = []
+        self.changes: list[list[ObjectChange]] = []
         self.script: list[str] = []
         self.duration = duration
         self.running = threading.Event()
@@ -41,7 +49,8 @@ class FakeReconciler:
     def full(self) -> Outcome:
         return self._run("full")
 
-    def targeted(self) -> Outcome:
+    def targeted(self, changes: Sequence[ObjectChange] = ()) -> Outcome:
+        self.changes.append(list(changes))
         return self._run("targeted")
 
     def kinds(self) -> list[str]:
@@ -84,12 +93,43 @@ def test_a_burst_of_events_is_one_targeted_reconcile(fake: FakeReconciler, make_
     time.sleep(0.4)
     started = time.monotonic()
     for _ in range(200):
-        loop.notify()
+        loop.notify(change())
     wait_for("a targeted reconcile", lambda: len(fake.calls) == 2, 5)
     time.sleep(0.5)
     assert fake.kinds() == ["full", "targeted"]
     waited = fake.calls[1][1] - started
     assert 0.3 <= waited < 0.8, waited  # the debounce, counted from the first event
+
+
+def test_changes_are_coalesced_per_object_newest_first(fake: FakeReconciler, make_loop) -> None:  # type: ignore[no-untyped-def]
+    loop = make_loop(debounce=0.3)
+    loop.start()
+    wait_for("the first reconcile", lambda: fake.calls, 5)
+    time.sleep(0.4)
+    for i in range(100):
+        loop.notify(change("web", f"192.0.2.{i}"))
+        loop.notify(change("api", f"198.51.100.{i}"))
+    wait_for("a targeted reconcile", lambda: len(fake.calls) == 2, 5)
+    assert fake.kinds() == ["full", "targeted"]
+    handed = {c.key[2]: c.after for c in fake.changes[0]}
+    assert set(handed) == {"web", "api"}
+    assert handed["web"] == change("web", "192.0.2.99").after
+    assert handed["api"] == change("api", "198.51.100.99").after
+    assert loop.pending == 0
+
+
+def test_too_many_pending_changes_become_a_full_resync(fake: FakeReconciler, make_loop) -> None:  # type: ignore[no-untyped-def]
+    loop = make_loop(debounce=0.3, max_pending=5)
+    loop.start()
+    wait_for("the first reconcile", lambda: fake.calls, 5)
+    time.sleep(0.4)
+    for i in range(20):
+        loop.notify(change(f"s{i}"))
+    assert loop.pending == 0  # dropped: the full resync reads the source itself
+    wait_for("a second reconcile", lambda: len(fake.calls) == 2, 5)
+    time.sleep(0.4)
+    assert fake.kinds() == ["full", "full"]
+    assert fake.changes == []
 
 
 def test_events_during_a_reconcile_are_coalesced_into_one_more(make_loop) -> None:  # type: ignore[no-untyped-def]
@@ -99,7 +139,7 @@ def test_events_during_a_reconcile_are_coalesced_into_one_more(make_loop) -> Non
     try:
         wait_for("the first reconcile", lambda: slow.calls, 5)
         for _ in range(50):  # all while the full resync runs
-            loop.notify()
+            loop.notify(change())
         wait_for("the follow-up", lambda: len(slow.calls) == 2, 5)
         time.sleep(0.8)
         assert slow.kinds() == ["full", "targeted"]
@@ -113,7 +153,7 @@ def test_full_resync_request_wins_over_events(fake: FakeReconciler, make_loop) -
     loop.start()
     wait_for("the first reconcile", lambda: fake.calls, 5)
     time.sleep(0.1)
-    loop.notify()
+    loop.notify(change())
     loop.request_full()
     wait_for("a second reconcile", lambda: len(fake.calls) == 2, 5)
     time.sleep(0.2)
@@ -150,7 +190,7 @@ def test_unsafe_is_not_retried_until_the_next_event_or_resync(
     wait_for("the first reconcile", lambda: fake.calls, 5)
     time.sleep(1.5)
     assert fake.kinds() == ["full"]
-    loop.notify()
+    loop.notify(change())
     wait_for("the event's reconcile", lambda: len(fake.calls) == 2, 5)
     assert fake.kinds() == ["full", "targeted"]
 
@@ -160,7 +200,7 @@ def test_nothing_runs_while_not_the_leader(fake: FakeReconciler, make_loop) -> N
     loop = make_loop(may_run=leading, interval=0.2)
     loop.start()
     for _ in range(5):
-        loop.notify()
+        loop.notify(change())
     time.sleep(0.8)  # events and scheduled resyncs while standing by
     assert fake.calls == []
     leading.set()
@@ -170,7 +210,7 @@ def test_nothing_runs_while_not_the_leader(fake: FakeReconciler, make_loop) -> N
     leading.clear()
     time.sleep(0.3)
     count = len(fake.calls)
-    loop.notify()
+    loop.notify(change())
     time.sleep(0.5)
     assert len(fake.calls) == count
 

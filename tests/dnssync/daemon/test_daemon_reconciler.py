@@ -8,6 +8,7 @@ list calls at all: ``provider.requests`` counts them.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import pytest
 
@@ -25,6 +26,7 @@ from dnssync.providers.inmemory import InMemoryProvider
 from dnssync.rules.desired import RuleSettings
 from dnssync.testing.builders import create, delete, ownership_txt, rrset, update
 from tests.dnssync.daemon.daemon_testkit import FakeSource, service
+from tests.dnssync.rules.builders import gateway, httproute
 
 COM = DomainName.parse("example.com")
 ORG = DomainName.parse("example.org")
@@ -103,7 +105,7 @@ def sample(r: Reconciler, metric: str, **labels: str) -> float:
 
 def converged(provider: Provider, source: FakeSource) -> bool:
     """A fresh full plan (as ``dnssync plan`` would compute it) finds nothing to do."""
-    outcome = compute_plan(source(), provider, settings())
+    outcome = compute_plan(source.snapshot(), provider, settings())
     return not outcome.plan.has_changes
 
 
@@ -115,7 +117,7 @@ def test_first_reconcile_is_full_then_events_make_no_list_calls(
 ) -> None:
     r = reconciler(provider, source)
     assert r.needs_full
-    first = r.targeted()  # nothing cached yet: a full resync
+    first = r.targeted(source.take())  # nothing cached yet: a full resync
     assert (first.kind, first.result) == ("full", "success")
     assert lists(provider) == 2  # both zones read once
     assert provider.held()["web.example.com. A"] == ["192.0.2.1"]
@@ -123,7 +125,7 @@ def test_first_reconcile_is_full_then_events_make_no_list_calls(
 
     provider.requests.reset()
     source.put(service("web", "web.example.com", "192.0.2.99"))
-    outcome = r.targeted()
+    outcome = r.targeted(source.take())
     assert (outcome.kind, outcome.result, outcome.applied) == ("targeted", "success", 1)
     assert lists(provider) == 0
     assert provider.requests.total("change") == 1  # only the zone that changed
@@ -135,9 +137,9 @@ def test_first_reconcile_is_full_then_events_make_no_list_calls(
     source.put(service("six", "six.example.com", "2001:db8::7", "192.0.2.6"))
     source.remove("api")
     source.put(service("lb", "lb.example.com", "192.0.2.8"))
-    assert r.targeted().result == "success"
+    assert r.targeted(source.take()).result == "success"
     source.put(service("lb", "moved.example.com", "192.0.2.8"))
-    assert r.targeted().result == "success"
+    assert r.targeted(source.take()).result == "success"
     assert lists(provider) == 0
     assert converged(provider, source)
     held = provider.held()
@@ -152,7 +154,7 @@ def test_no_change_is_a_noop_without_provider_calls(provider: Provider, source: 
     r.full()
     provider.requests.reset()
     source.put(service("web", "web.example.com", "192.0.2.1"))  # same as before
-    outcome = r.targeted()
+    outcome = r.targeted(source.take())
     assert (outcome.kind, outcome.result) == ("targeted", "noop")
     assert provider.requests.total() == 0
     assert sample(r, "dnssync_reconciles_total", kind="targeted", result="noop") == 1
@@ -170,7 +172,7 @@ def test_targeted_plans_only_touched_names_full_repairs_drift(
     assert web is not None and txt is not None
     provider.write(COM, delete(COM, web, txt))
     source.put(service("api", "api.example.com,api.example.org", "192.0.2.3"))
-    assert r.targeted().result == "success"
+    assert r.targeted(source.take()).result == "success"
     assert "web.example.com. A" not in provider.held()  # not touched by the event
     provider.requests.reset()
     outcome = r.full()
@@ -192,13 +194,13 @@ def test_conflict_asks_for_a_full_resync_which_converges(
     assert web is not None
     provider.write(COM, update(COM, web, rrset("web.example.com", "A", "203.0.113.1")))
     source.put(service("web", "web.example.com", "192.0.2.50"))
-    outcome = r.targeted()
+    outcome = r.targeted(source.take())
     assert (outcome.kind, outcome.result) == ("targeted", "error")
     assert "not applied" in outcome.message
     assert r.needs_full
     assert sample(r, "dnssync_changes_failed_total", zone="example.com") == 1
     provider.requests.reset()
-    again = r.targeted()  # what the loop does next: a full resync
+    again = r.targeted(source.take())  # what the loop does next: a full resync
     assert (again.kind, again.result) == ("full", "success")
     assert lists(provider) == 2
     assert provider.held()["web.example.com. A"] == ["192.0.2.50"]
@@ -217,7 +219,7 @@ def test_foreign_record_at_a_wanted_name_is_never_overwritten(
     before = provider.held()
     source.put(service("shop", "shop.example.com", "192.0.2.10"))
     provider.requests.reset()
-    outcome = r.targeted()
+    outcome = r.targeted(source.take())
     assert (outcome.kind, outcome.result) == ("targeted", "noop")
     assert provider.requests.total() == 0
     assert provider.held() == before
@@ -230,15 +232,15 @@ def test_provider_error_is_an_error_outcome_and_the_next_run_is_full(
     r.full()
     provider.down = True
     source.put(service("web", "web.example.com", "192.0.2.77"))
-    outcome = r.targeted()
+    outcome = r.targeted(source.take())
     assert (outcome.kind, outcome.result) == ("targeted", "error")
     assert "unreachable" in outcome.message
     assert r.needs_full
     assert r.last_result is outcome
     assert sample(r, "dnssync_reconciles_total", kind="targeted", result="error") == 1
-    assert r.targeted().kind == "full"  # still down: full, error
+    assert r.targeted(source.take()).kind == "full"  # still down: full, error
     provider.down = False
-    outcome = r.targeted()
+    outcome = r.targeted(source.take())
     assert (outcome.kind, outcome.result) == ("full", "success")
     assert provider.held()["web.example.com. A"] == ["192.0.2.77"]
 
@@ -250,11 +252,11 @@ def test_an_unexpected_exception_is_an_error_not_a_dead_thread(
     r.full()
     provider.explode = RuntimeError("bug")
     source.put(service("web", "web.example.com", "192.0.2.78"))
-    outcome = r.targeted()
+    outcome = r.targeted(source.take())
     assert outcome.result == "error" and "RuntimeError: bug" in outcome.message
     assert r.needs_full
     provider.explode = None
-    assert r.targeted().result == "success"
+    assert r.targeted(source.take()).result == "success"
 
 
 # --------------------------------------------------------------------------- safety
@@ -269,7 +271,7 @@ def test_unsafe_targeted_plan_is_not_applied(provider: Provider) -> None:
         source.remove(f"s{i}")
     before = provider.held()
     provider.requests.reset()
-    outcome = r.targeted()
+    outcome = r.targeted(source.take())
     assert (outcome.kind, outcome.result) == ("targeted", "unsafe")
     assert "max-change-percent" in outcome.message
     assert provider.held() == before
@@ -279,7 +281,7 @@ def test_unsafe_targeted_plan_is_not_applied(provider: Provider) -> None:
     source.put(service("s0", "s0.example.com", "192.0.2.0"))
     source.put(service("s1", "s1.example.com", "192.0.2.1"))
     source.put(service("s2", "s2.example.com", "192.0.2.2"))
-    assert r.targeted().result == "success"
+    assert r.targeted(source.take()).result == "success"
     assert sample(r, "dnssync_records_owned", zone="example.com") == 9
     assert lists(provider) == 0
 
@@ -289,7 +291,7 @@ def test_deleting_the_last_source_object_is_refused(provider: Provider) -> None:
     r = reconciler(provider, source)
     r.full()
     source.remove("only")
-    outcome = r.targeted()
+    outcome = r.targeted(source.take())
     assert outcome.result == "unsafe"
     assert "returned no records" in outcome.message
     assert provider.held()["only.example.com. A"] == ["192.0.2.1"]
@@ -305,7 +307,7 @@ def test_incomplete_source_never_deletes(provider: Provider, source: FakeSource)
     source.complete = False  # e.g. a list failed: a missing object may only be unreadable
     source.remove("web")
     source.put(service("api", "api.example.com,api.example.org", "192.0.2.22"))
-    assert r.targeted().result == "success"
+    assert r.targeted(source.take()).result == "success"
     held = provider.held()
     assert held["web.example.com. A"] == ["192.0.2.1"]  # kept
     assert held["api.example.com. A"] == ["192.0.2.22"]  # updates still flow
@@ -324,16 +326,16 @@ def test_not_the_leader_writes_nothing_and_catches_up_when_leading(
     assert provider.requests.total("change") == 0
     assert provider.held() == {}
     leader[0] = True
-    assert r.targeted().result == "success"  # still needs a full: it never applied one
+    assert r.targeted(source.take()).result == "success"  # still needs a full: it never applied one
     assert provider.held()["web.example.com. A"] == ["192.0.2.1"]
 
     leader[0] = False
     source.put(service("web", "web.example.com", "192.0.2.5"))
-    assert r.targeted().result == "skipped"
+    assert r.targeted(source.take()).result == "skipped"
     assert provider.held()["web.example.com. A"] == ["192.0.2.1"]
     leader[0] = True
     provider.requests.reset()
-    outcome = r.targeted()  # the skipped change is planned again
+    outcome = r.targeted(source.take())  # the skipped change is planned again
     assert (outcome.kind, outcome.result) == ("targeted", "success")
     assert lists(provider) == 0
     assert provider.held()["web.example.com. A"] == ["192.0.2.5"]
@@ -353,11 +355,124 @@ def test_metrics_follow_the_reconciles(provider: Provider, source: FakeSource) -
     assert sample(r, "dnssync_last_success_timestamp_seconds") > 0
     assert sample(r, "dnssync_reconcile_duration_seconds_count", kind="full") == 1
     source.put(service("extra", "extra.example.com", "192.0.2.30"))
-    r.targeted()
+    r.targeted(source.take())
     assert sample(r, "dnssync_records_owned", zone="example.com") == 4
     assert sample(r, "dnssync_source_objects", kind="service") == 4
     assert sample(r, "dnssync_reconcile_duration_seconds_count", kind="targeted") == 1
     source.remove("extra")
-    r.targeted()
+    r.targeted(source.take())
     assert sample(r, "dnssync_records_owned", zone="example.com") == 3
     assert sample(r, "dnssync_changes_applied_total", action="delete", zone="example.com") == 2
+
+
+# --------------------------------------------------------------------------- the incremental state
+
+
+def evaluations(r: Reconciler) -> float:
+    return sample(r, "dnssync_rule_evaluations_total")
+
+
+def test_an_event_evaluates_only_the_changed_objects_and_their_dependents(
+    provider: Provider,
+) -> None:
+    source = FakeSource(
+        [
+            *(service(f"s{i}", f"s{i}.example.com", f"192.0.2.{i}") for i in range(20)),
+            gateway("gw1", "infra", "203.0.113.1"),
+            gateway("gw2", "infra", "203.0.113.2"),
+            httproute("r1", "r1.example.com", ("infra", "gw1")),
+            httproute("r2", "r2.example.com", ("infra", "gw1")),
+            httproute("r3", "r3.example.com", ("infra", "gw2")),
+        ]
+    )
+    r = reconciler(provider, source)
+    assert r.full().result == "success"
+    assert evaluations(r) == 25
+    snapshots = source.calls
+
+    source.put(service("s3", "s3.example.com", "192.0.2.99"))
+    assert r.targeted(source.take()).result == "success"
+    assert evaluations(r) == 25 + 1
+    source.put(gateway("gw1", "infra", "203.0.113.9"))
+    assert r.targeted(source.take()).result == "success"
+    assert evaluations(r) == 26 + 1 + 2  # the Gateway and its two routes
+    assert provider.held()["r1.example.com. A"] == ["203.0.113.9"]
+    assert provider.held()["r3.example.com. A"] == ["203.0.113.2"]
+    assert source.calls == snapshots  # no snapshot per event, only the cheap status
+    assert lists(provider) == 2
+    assert converged(provider, source)
+
+
+def test_an_unreadable_object_keeps_its_records_and_they_follow_it_again(
+    provider: Provider, source: FakeSource
+) -> None:
+    r = reconciler(provider, source)
+    r.full()
+    source.break_object(("service", "apps", "web"))
+    source.put(service("api", "api.example.com,api.example.org", "192.0.2.22"))
+    assert r.targeted(source.take()).result == "success"
+    held = provider.held()
+    assert held["web.example.com. A"] == ["192.0.2.1"]  # kept: it exists, unreadable
+    assert held["api.example.com. A"] == ["192.0.2.22"]
+    assert r.last_result is not None and r.last_result.kind == "targeted"
+    source.put(service("web", "www.example.com", "192.0.2.1"))  # readable again, renamed
+    assert r.targeted(source.take()).result == "success"
+    held = provider.held()
+    assert "web.example.com. A" not in held and held["www.example.com. A"] == ["192.0.2.1"]
+    assert converged(provider, source)
+
+
+def test_records_a_kept_object_owns_are_cleaned_up_once_it_is_usable(
+    provider: Provider, source: FakeSource
+) -> None:
+    """A bad annotation keeps an object's records; when it is fixed and the object names
+    another host, the old records go at once: the cache knows what the object owns."""
+    r = reconciler(provider, source)
+    r.full()
+    broken = dict(service("web", "web.example.com", "192.0.2.1").annotations)
+    broken["dnssync.io/ttl"] = "soon"
+    source.put(
+        replace(service("web", "web.example.com", "192.0.2.1"), annotations=tuple(broken.items()))
+    )
+    assert r.targeted(source.take()).result == "noop"  # kept as it is
+    assert provider.held()["web.example.com. A"] == ["192.0.2.1"]
+    assert sample(r, "dnssync_invalid_input", reason="InvalidAnnotation") == 1
+    source.put(service("web", "moved.example.com", "192.0.2.1"))
+    assert r.targeted(source.take()).result == "success"
+    held = provider.held()
+    assert "web.example.com. A" not in held and "a-web.example.com. TXT" not in held
+    assert held["moved.example.com. A"] == ["192.0.2.1"]
+    assert sample(r, "dnssync_invalid_input", reason="InvalidAnnotation") == 0
+    assert converged(provider, source)
+
+
+def test_deletes_held_back_while_incomplete_happen_once_complete(
+    provider: Provider, source: FakeSource
+) -> None:
+    r = reconciler(provider, source)
+    r.full()
+    source.complete = False
+    source.remove("web")
+    assert r.targeted(source.take()).kind == "targeted"
+    assert "web.example.com. A" in provider.held()
+    source.complete = True
+    source.put(service("six", "six.example.com", "2001:db8::6"))  # unchanged: no names
+    outcome = r.targeted(source.take())
+    assert (outcome.kind, outcome.result) == ("targeted", "success")
+    assert "web.example.com. A" not in provider.held()
+    assert lists(provider) == 2
+
+
+def test_a_full_resync_on_an_incomplete_source_is_followed_by_one_when_complete(
+    provider: Provider, source: FakeSource
+) -> None:
+    r = reconciler(provider, source)
+    r.full()
+    source.complete = False
+    source.remove("web")
+    assert r.full().result in ("success", "noop")
+    assert "web.example.com. A" in provider.held()
+    source.complete = True
+    outcome = r.targeted(source.take())
+    assert (outcome.kind, outcome.result) == ("full", "success")
+    assert "web.example.com. A" not in provider.held()

@@ -1,0 +1,214 @@
+"""The rules of one object: its claims, given the few other objects it reads.
+
+An object's claims depend on the object itself and, for a route, on the Gateways its
+parentRefs name and (when a listener selects route namespaces by label) on its
+Namespace. :func:`evaluate` returns the claims together with the keys of the objects it
+read, so the desired state knows whom to evaluate again when one of those changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+from dnssync.model.diagnostics import Diagnostic, for_object
+from dnssync.model.names import DomainName
+from dnssync.model.refs import ObjectRef
+from dnssync.ownership.txt import value_problem
+from dnssync.rules.claims import AddressClaim, SrvClaim
+from dnssync.rules.gateways import gateway_claims, route_attachments, route_claims
+from dnssync.rules.per_object import Claims
+from dnssync.rules.services import service_claims
+from dnssync.rules.settings import RuleSettings
+from dnssync.sources.annotations import ObjectSettings, parse_settings
+from dnssync.sources.objects import (
+    GatewayObject,
+    NamespaceObject,
+    NamespacesFrom,
+    ParentRef,
+    RouteObject,
+    ServiceObject,
+    SourceObject,
+)
+from dnssync.sources.projection import GATEWAY_GROUP
+
+ObjectKey = tuple[str, str, str]
+"""``(kind, namespace, name)``, kind lower-case; namespace ``""`` for Namespaces (as the
+cluster source keys its cache)."""
+
+NAMESPACE = "namespace"
+GATEWAY = "gateway"
+
+# Bad annotations that make every record of the object unusable, or only its SRV records.
+WHOLE_OBJECT = frozenset({"ttl", "target"})
+SRV_SETTINGS = frozenset({"srv-service", "srv-priority", "srv-weight"})
+
+
+def key_of(obj: SourceObject) -> ObjectKey:
+    if isinstance(obj, NamespaceObject):
+        return (NAMESPACE, "", obj.name)
+    return (obj.ref.kind, obj.ref.namespace, obj.ref.name)
+
+
+def ref_of(key: ObjectKey) -> ObjectRef:
+    return ObjectRef(*key)
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """An object with its annotations parsed (once per version of the object)."""
+
+    obj: SourceObject
+    settings: ObjectSettings
+    problems: tuple[Diagnostic, ...]
+
+
+def parse(obj: SourceObject) -> Parsed:
+    if isinstance(obj, NamespaceObject):
+        return Parsed(obj, ObjectSettings(), ())
+    settings, problems = parse_settings(obj.ref, obj.annotations)
+    return Parsed(obj, settings, tuple(problems))
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectClaims:
+    """What one object contributes to the desired state."""
+
+    addresses: tuple[AddressClaim, ...] = ()
+    srv: tuple[SrvClaim, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
+    # An annotation could not be used: the records the object owns stay as they are.
+    keep: bool = False
+
+    def names(self) -> set[DomainName]:
+        return {c.name for c in self.addresses} | {c.name for c in self.srv}
+
+
+NOTHING = ObjectClaims()
+
+
+class Objects(Protocol):
+    """Where the rules look up the other objects an object reads."""
+
+    def get(self, key: ObjectKey) -> Parsed | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    claims: ObjectClaims
+    # The objects this evaluation read: when one of them changes, evaluate again.
+    needs: frozenset[ObjectKey] = frozenset()
+
+
+def evaluate(parsed: Parsed, objects: Objects, settings: RuleSettings) -> Evaluation:
+    obj = parsed.obj
+    if isinstance(obj, NamespaceObject):
+        return Evaluation(NOTHING)
+    if not settings.object_filter.publishes(obj) or not ours(parsed.settings, settings):
+        return Evaluation(NOTHING)
+    unrecordable = _unrecordable(obj.ref)
+    if unrecordable is not None:
+        return Evaluation(ObjectClaims(diagnostics=(unrecordable,), keep=True))
+    obj_settings = parsed.settings
+    ttl = settings.default_ttl
+    unusable = bool(obj_settings.invalid)
+    needs: frozenset[ObjectKey] = frozenset()
+    if isinstance(obj, ServiceObject):
+        found = service_claims(obj, obj_settings, ttl)
+    elif isinstance(obj, GatewayObject):
+        found = gateway_claims(obj, obj_settings, ttl)
+    else:
+        found, usable_all, needs = _route(obj, obj_settings, objects, ttl)
+        unusable = unusable or not usable_all
+    # A bad value skips the records that depend on it (design section 2), and the
+    # records the object already owns stay as they are instead of being deleted.
+    diagnostics = list(parsed.problems)
+    if obj_settings.invalid & WHOLE_OBJECT:
+        return Evaluation(ObjectClaims(diagnostics=tuple(diagnostics), keep=True), needs)
+    if obj_settings.invalid & SRV_SETTINGS:
+        found.srv.clear()
+    diagnostics.extend(found.diagnostics)
+    addresses = _no_wildcards(found.addresses, diagnostics)
+    claims = ObjectClaims(tuple(addresses), tuple(found.srv), tuple(diagnostics), unusable)
+    return Evaluation(claims, needs)
+
+
+def _unrecordable(ref: ObjectRef) -> Diagnostic | None:
+    """A namespace or name the ownership TXT cannot carry (docs/ownership.md).
+
+    The API server never accepts one, but a manifest can hold anything: a name such as
+    ``x,external-dns/owner=other`` would inject a key into the ownership record.
+    """
+    for field_path, value in (("metadata.namespace", ref.namespace), ("metadata.name", ref.name)):
+        problem = value_problem(value, "/")
+        if problem is not None:
+            return for_object(
+                ref,
+                field_path,
+                f"{value!a} cannot be recorded in an ownership TXT record ({problem}); "
+                "the object is not published",
+                reason="UnrecordableName",
+            )
+    return None
+
+
+def ours(obj_settings: ObjectSettings, settings: RuleSettings) -> bool:
+    return obj_settings.controller in (None, "", settings.controller)
+
+
+def _route(
+    route: RouteObject, obj_settings: ObjectSettings, objects: Objects, ttl: int
+) -> tuple[Claims, bool, frozenset[ObjectKey]]:
+    """The route's claims, whether every attachment was usable, and what it read."""
+    gateways: dict[tuple[str, str], tuple[GatewayObject, ObjectSettings]] = {}
+    needs: set[ObjectKey] = set()
+    selects_namespaces = False
+    for parent in _gateway_parents(route.parent_refs + route.accepted_parents):
+        key = (GATEWAY, parent.namespace, parent.name)
+        needs.add(key)
+        found = objects.get(key)
+        if found is None or not isinstance(found.obj, GatewayObject):
+            continue
+        gateways[(parent.namespace, parent.name)] = (found.obj, found.settings)
+        selects_namespaces = selects_namespaces or any(
+            ln.namespaces_from is NamespacesFrom.SELECTOR for ln in found.obj.listeners
+        )
+    labels: dict[str, dict[str, str]] = {}
+    if selects_namespaces:
+        namespace_key = (NAMESPACE, "", route.ref.namespace)
+        needs.add(namespace_key)
+        namespace = objects.get(namespace_key)
+        if namespace is not None and isinstance(namespace.obj, NamespaceObject):
+            labels[route.ref.namespace] = dict(namespace.obj.labels)
+    attachments = route_attachments(route, gateways, labels)
+    bad_targets = {k for k, (_, s) in gateways.items() if "target" in s.invalid}
+    usable = [
+        a for a in attachments if (a.gateway.ref.namespace, a.gateway.ref.name) not in bad_targets
+    ]
+    found_claims = route_claims(route, obj_settings, usable, ttl)
+    return found_claims, len(usable) == len(attachments), frozenset(needs)
+
+
+def _gateway_parents(parents: Iterable[ParentRef]) -> list[ParentRef]:
+    return [p for p in parents if p.group == GATEWAY_GROUP and p.kind == "Gateway"]
+
+
+def _no_wildcards(
+    addresses: Iterable[AddressClaim], diagnostics: list[Diagnostic]
+) -> list[AddressClaim]:
+    kept: list[AddressClaim] = []
+    for claim in addresses:
+        if claim.name.is_wildcard:
+            diagnostics.append(
+                for_object(
+                    claim.ref,
+                    claim.field or "spec.hostnames",
+                    f"wildcard {claim.name.fqdn} is not published (its ownership TXT would "
+                    "need a wildcard label); name the hosts in dnssync.io/hostname",
+                    reason="WildcardHostname",
+                )
+            )
+            continue
+        kept.append(claim)
+    return kept

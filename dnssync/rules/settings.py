@@ -1,0 +1,17 @@
+"""Settings of the record rules (from the CLI flags)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from dnssync.sources.filters import ObjectFilter
+
+DEFAULT_CONTROLLER = "dnssync"
+DEFAULT_TTL = 300
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSettings:
+    controller: str = DEFAULT_CONTROLLER
+    default_ttl: int = DEFAULT_TTL
+    object_filter: ObjectFilter = field(default_factory=ObjectFilter)
