@@ -60,6 +60,7 @@ import dns.rdatatype
 
 import dnssync
 from bench.output import Clock, add_output_options, private_workdir, result_path, write_json
+from bench.bulk import MERGE, BulkWriter, Connection
 from testinfra.bind import BindServer, DnsServer, TsigCredentials
 from testinfra.dns_proxy import DnsCountingProxy
 from testinfra.external_dns import ExternalDns, ensure_binary, parse_prometheus_text
@@ -126,17 +127,24 @@ def parallel(jobs: Iterable[Callable[[], None]], workers: int = 8) -> None:
             future.result()
 
 
-def populate(cluster: KubeCluster, count: int, namespaces: Iterable[str]) -> float:
+def populate(cluster: KubeCluster, count: int, namespaces: Iterable[str], workers: int) -> float:
+    """The Services and their status, on ``workers`` keep-alive connections in parallel."""
     started = time.monotonic()
+    writer = BulkWriter(cluster, workers)
     for namespace in namespaces:
         cluster.ensure_namespace(namespace)
 
-        def create(i: int, namespace: str = namespace) -> None:
+        def create(api: Connection, i: int, namespace: str = namespace) -> None:
             body = service_body(i, srv=namespace == SRV_NAMESPACE)
-            cluster.request("POST", f"/api/v1/namespaces/{namespace}/services", body)
-            set_address(cluster, namespace, i, 1)
+            api.request("POST", f"/api/v1/namespaces/{namespace}/services", body)
+            api.request(
+                "PATCH",
+                f"/api/v1/namespaces/{namespace}/services/{body['metadata']['name']}/status",
+                {"status": {"loadBalancer": {"ingress": [{"ip": address(i, 1)}]}}},
+                content_type=MERGE,
+            )
 
-        parallel([partial(create, i) for i in range(count)])
+        writer.run(count, create)
     return time.monotonic() - started
 
 
@@ -817,6 +825,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=1800.0, help="per phase, seconds")
     add_output_options(parser, "compare.json (and .md, .png)")
     parser.add_argument("--png", type=Path, help="the chart (default: beside the JSON, with .png)")
+    parser.add_argument(
+        "--workers", type=int, default=16, help="connections creating Services in parallel"
+    )
     args = parser.parse_args(argv)
     if args.quiet < 7:
         # ExternalDNS reconciles again 5 s (+ its 1 s ticker) after the informers' start-up
@@ -842,7 +853,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for count in sizes:
             with KubeCluster(crds=()) as cluster:
                 namespaces = sorted({NAMESPACES[t] for t in tools})
-                seconds = populate(cluster, count, namespaces)
+                seconds = populate(cluster, count, namespaces, args.workers)
                 print(
                     f"N={count}: {count} Services in {', '.join(namespaces)} "
                     f"created in {seconds:.1f}s",

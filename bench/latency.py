@@ -27,7 +27,6 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +39,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.output import Clock, add_output_options, private_workdir, result_path, write_json
+from bench.bulk import BulkWriter, Connection
 from testinfra.bind import BindServer, DnsServer, free_port
 from testinfra.k8s import KubeCluster
 from testinfra.lifecycle import start_failure
@@ -153,12 +153,13 @@ def owned_a_records(bind: DnsServer) -> int:
 
 
 def create_services(kube: KubeCluster, count: int, workers: int) -> float:
+    """The Services and their status, on ``workers`` keep-alive connections in parallel."""
     kube.ensure_namespace(NAMESPACE)
     base = f"/api/v1/namespaces/{NAMESPACE}/services"
 
-    def create(i: int) -> None:
+    def create(api: Connection, i: int) -> None:
         name = f"svc-{i}"
-        kube.request(
+        api.request(
             "POST",
             base,
             {
@@ -176,12 +177,14 @@ def create_services(kube: KubeCluster, count: int, workers: int) -> float:
                 },
             },
         )
-        set_ip(kube, name, ip_of(i, 1))
+        api.request(
+            "PATCH",
+            f"{base}/{name}/status",
+            {"status": {"loadBalancer": {"ingress": [{"ip": ip_of(i, 1)}]}}},
+            content_type=MERGE,
+        )
 
-    started = time.monotonic()
-    with ThreadPoolExecutor(workers) as pool:
-        list(pool.map(create, range(count)))
-    return time.monotonic() - started
+    return BulkWriter(kube, workers).run(count, create)
 
 
 def set_ip(kube: KubeCluster, name: str, ip: str) -> None:
@@ -253,6 +256,7 @@ def run(services: int, changes: int, debounce: str, workers: int, poll: float) -
             time.sleep(1.0)  # let the startup settle (nothing should be pending)
             before, cpu_before = metrics.requests(), cpu_seconds(daemon.pid)
             fulls = metrics.total("dnssync_reconciles_total", kind="full")
+            evaluations = metrics.total("dnssync_rule_evaluations_total")
             targeted = metrics.total("dnssync_reconcile_duration_seconds_sum", kind="targeted")
             targeted_n = metrics.total("dnssync_reconcile_duration_seconds_count", kind="targeted")
 
@@ -296,6 +300,10 @@ def run(services: int, changes: int, debounce: str, workers: int, poll: float) -
             row["targeted_reconciles"] = int(count - targeted_n)
             row["targeted_reconcile_ms_mean"] = round(
                 (total - targeted) / max(1.0, count - targeted_n) * 1000, 1
+            )
+            row["rule_evaluations_at_startup"] = evaluations
+            row["rule_evaluations_per_event"] = round(
+                (metrics.total("dnssync_rule_evaluations_total") - evaluations) / changes, 3
             )
             row["cpu_changes_s"] = round(cpu_after - cpu_before, 2)
             row["cpu_ms_per_event"] = round((cpu_after - cpu_before) / changes * 1000, 1)
@@ -347,6 +355,7 @@ def show(row: Mapping[str, Any], console: Console) -> None:
         "targeted reconciles (mean time)",
         (f"{row['targeted_reconciles']} ({row['targeted_reconcile_ms_mean']} ms)"),
     )
+    table.add_row("rule evaluations per event", f"{row['rule_evaluations_per_event']:g}")
     table.add_row("daemon CPU during the changes", f"{row['cpu_changes_s']} s")
     table.add_row("daemon CPU per event", f"{row['cpu_ms_per_event']} ms")
     table.add_row("daemon CPU at startup (to converged)", f"{row['cpu_startup_s']} s")
@@ -364,14 +373,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--services", type=int, default=1000, help="LB Services (1000)")
     parser.add_argument("--changes", type=int, default=200, help="IP changes, one at a time")
     parser.add_argument("--debounce", default="100ms", help="the daemon's --debounce (100ms)")
-    parser.add_argument("--workers", type=int, default=8, help="threads creating Services")
+    parser.add_argument(
+        "--workers", type=int, default=16, help="connections creating Services in parallel (16)"
+    )
     parser.add_argument(
         "--poll", type=float, default=0.002, help="seconds between queries to BIND (0.002)"
     )
     add_output_options(parser, "latency.json, or latency-N.json for --services N")
     args = parser.parse_args(argv)
-    if args.services < 1 or args.changes < 1:
-        parser.error("--services and --changes must be at least 1")
+    if args.services < 1 or args.changes < 1 or args.workers < 1:
+        parser.error("--services, --changes and --workers must be at least 1")
     if not DNSSYNC.exists():
         parser.error(f"{DNSSYNC} not found (tools/setup.sh)")
     clock = Clock()

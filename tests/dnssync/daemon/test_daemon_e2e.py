@@ -6,7 +6,8 @@ Service's records and TXT go; deleting the last owned records is refused; record
 not ours are never touched; with two replicas only the leader writes and the other takes
 over within the lease duration, nothing written twice or lost; an apiserver outage deletes
 nothing and the daemon recovers; a BIND outage is retried, fails /readyz and recovers;
-events make no zone reads (only full resyncs do); SIGTERM exits 0.
+events make no zone reads (only full resyncs do) and run the rules of the changed object
+only; SIGTERM exits 0.
 """
 
 from __future__ import annotations
@@ -177,11 +178,15 @@ def test_events_make_no_zone_reads(
     fulls = daemon.value("dnssync_reconciles_total", kind="full")
     assert before["axfr"] >= 1  # the startup read
 
+    assert daemon.value("dnssync_rule_evaluations_total") == 12  # the startup's full build
+
     events = 0
     for i in range(8):  # IP changes
         cluster.set_ips(ns, f"s{i}", f"10.2.0.{i + 1}")
         wait_for("change", in_bind(bind, f"s{i}.example.com", f"10.2.0.{i + 1}"), EVENT_BOUND)
         events += 1
+    # Each event ran the rules of its one Service, not of the other eleven.
+    assert daemon.value("dnssync_rule_evaluations_total") == 12 + 8
     for i in range(4):  # new Services
         cluster.service(ns, f"n{i}", f"n{i}.example.com", f"10.3.0.{i + 1}")
         wait_for("create", in_bind(bind, f"n{i}.example.com", f"10.3.0.{i + 1}"), EVENT_BOUND)

@@ -161,6 +161,15 @@ def test_unreadable_object_is_reported_and_kept(objects: Objects, ns: str, sourc
     (problem,) = [d for d in snapshot.diagnostics if d.ref == ObjectRef("gateway", ns, "odd")]
     assert problem.field == "status.addresses[0].type"
     assert "NamedAddress" in problem.message
+    # status() says the same without the objects (kept up to date from the changes)
+    assert source.status() == snapshot.status
+    # ... and follows the object when it becomes readable again
+    objects.patch(
+        f"/apis/gateway.networking.k8s.io/v1/namespaces/{ns}/gateways/odd/status",
+        {"status": {"addresses": [{"type": "IPAddress", "value": "192.0.2.9"}]}},
+    )
+    eventually(lambda: not source.status().unreadable)
+    assert source.status() == source.snapshot().status
 
 
 def test_apiserver_restart_watches_resume(
