@@ -16,7 +16,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from dnssync.engine import (
@@ -81,16 +81,19 @@ class Reconciler:
         self.report = report
         self.cache = ProviderCache(settings.plan.registry)
         self._state: DesiredState | None = None
-        # Names planned but not (fully) applied: unsafe, not the leader, or planned while
-        # the source was incomplete (no deletes). The next reconcile plans them again.
+        # Names planned but not applied (unsafe, not the leader): planned again next time.
         self._pending: set[DomainName] = set()
+        # Objects that exist but cannot be read, as the changes applied so far say (the
+        # source's status may already be newer than the changes handed over).
+        self._unreadable: set[str] = set()
         # Diagnostics of placing and diffing names, as the last plans found them.
         self._planning: dict[Diagnostic, None] = {}
         self._reported: tuple[Diagnostic, ...] | None = None
         self._source_diagnostics: tuple[Diagnostic, ...] = ()
-        # The last full resync ran on an incomplete source (so it deleted nothing): once
-        # the source is complete again, the next reconcile is a full one.
-        self._full_was_incomplete = False
+        # A reconcile since the last full resync saw the source incomplete (so it deleted
+        # nothing): once the source is complete again, the next reconcile is a full one,
+        # which reads the source's state and its objects consistently.
+        self._seen_incomplete = False
         self._lock = threading.Lock()
         self.last_success: float | None = None
         self.last_result: Outcome | None = None
@@ -121,11 +124,11 @@ class Reconciler:
         self._planning = dict.fromkeys(outcome.planning)
         self._report(snapshot.status, force=True)
         result = self._apply("full", outcome)
+        self._unreadable = set(snapshot.unreadable)
+        self._seen_incomplete = not snapshot.complete
         if result.result in ("success", "noop"):
             self.needs_full = False
-            self._full_was_incomplete = not snapshot.complete
-            if snapshot.complete:
-                self._pending = set()
+            self._pending = set()
         return result
 
     # ------------------------------------------------------------------ event-driven
@@ -134,7 +137,7 @@ class Reconciler:
         """Apply the changes and reconcile what they touched; a full resync instead while
         one is needed (the snapshot it reads includes the changes)."""
         with self._lock:
-            if self._full_was_incomplete and self.source.status().complete:
+            if self._seen_incomplete and self.source.status().complete:
                 self.needs_full = True
             if self.needs_full or self._state is None:
                 return self._timed("full", self._full)
@@ -145,7 +148,14 @@ class Reconciler:
         updates: dict[ObjectKey, SourceObject | None] = {}
         for change in changes:
             updates[change.key] = change.after  # None: deleted, or no longer readable
+            if change.unreadable:
+                self._unreadable.add(str(ref_of(change.key)))
+            else:
+                self._unreadable.discard(str(ref_of(change.key)))
         status = self.source.status()
+        self._seen_incomplete |= not status.complete
+        # Kept: what the source says now and what the applied changes said.
+        status = replace(status, unreadable=status.unreadable | self._unreadable)
         delta = state.apply(updates)
         self.metrics.rule_evaluations.inc(delta.evaluated)
         self._count_objects(state)
@@ -164,7 +174,7 @@ class Reconciler:
         self._report(status, force=delta.diagnostics_changed or bool(outcome.planning))
         self._pending = scope
         result = self._apply("targeted", outcome)
-        if result.result in ("success", "noop") and status.complete:
+        if result.result in ("success", "noop"):
             self._pending = set()
         return result
 
