@@ -22,7 +22,11 @@ class DependencyIndex(Generic[K]):
 
     def update(self, key: K, needs: frozenset[K]) -> None:
         """Record that ``key`` reads ``needs`` (replacing what it read before)."""
-        old = self._needs.get(key, frozenset())
+        old = self._needs.get(key)
+        if old is None:
+            if not needs:
+                return  # the common case: an object that reads no other
+            old = frozenset()
         if old == needs:
             return
         for gone in old - needs:

@@ -53,22 +53,26 @@ ClaimT = TypeVar("ClaimT", AddressClaim, SrvClaim)
 V = TypeVar("V")
 
 
-@dataclass(frozen=True, slots=True)
 class NameState:
-    """The merged result at one name."""
+    """The merged result at one name (its records and diagnostics computed once)."""
 
-    addresses: AddressMerge = NO_ADDRESSES
-    srv: SrvMerge = NO_SRV
+    __slots__ = ("addresses", "has_diagnostics", "records", "srv")
 
-    @property
-    def records(self) -> tuple[DesiredRecord, ...]:
-        if self.srv.record is None:
-            return self.addresses.records
-        return (*self.addresses.records, self.srv.record)
+    def __init__(self, addresses: AddressMerge = NO_ADDRESSES, srv: SrvMerge = NO_SRV) -> None:
+        self.addresses = addresses
+        self.srv = srv
+        self.records: tuple[DesiredRecord, ...] = (
+            addresses.records if srv.record is None else (*addresses.records, srv.record)
+        )
+        self.has_diagnostics = bool(addresses.diagnostics or srv.diagnostics)
 
-    @property
-    def has_diagnostics(self) -> bool:
-        return bool(self.addresses.diagnostics or self.srv.diagnostics)
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, NameState):
+            return NotImplemented
+        return self.addresses == other.addresses and self.srv == other.srv
+
+    def __hash__(self) -> int:
+        return hash((self.addresses, self.srv))
 
 
 EMPTY_NAME = NameState()
@@ -247,36 +251,39 @@ class DesiredState:
     def _replace(
         self, key: ObjectKey, old: ObjectClaims, new: ObjectClaims, touched: set[DomainName]
     ) -> None:
-        for name in {c.name for c in old.addresses}:
-            _discard(self._addresses, name, key)
-        for claim in old.srv:
-            for target in _targets(claim):
+        for address in old.addresses:
+            _discard(self._addresses, address.name, key)
+            touched.add(address.name)
+        for srv in old.srv:
+            _discard(self._srv, srv.name, key)
+            touched.add(srv.name)
+            for target in _targets(srv):
                 counts = self._via[target]
-                counts[claim.name] -= 1
-                if counts[claim.name] <= 0:
-                    del counts[claim.name]
+                counts[srv.name] -= 1
+                if counts[srv.name] <= 0:
+                    del counts[srv.name]
                 if not counts:
                     del self._via[target]
-        for name in {c.name for c in old.srv}:
-            _discard(self._srv, name, key)
-        for name, address_claims in _by_name(new.addresses).items():
-            self._addresses.setdefault(name, {})[key] = address_claims
-        for name, srv_claims in _by_name(new.srv).items():
-            self._srv.setdefault(name, {})[key] = srv_claims
-        for claim in new.srv:
-            for target in _targets(claim):
-                self._via.setdefault(target, Counter())[claim.name] += 1
-        touched.update(old.names())
-        touched.update(new.names())
-        ref = str(ref_of(key))
-        if new.keep:
-            self._keep.add(ref)
-        else:
-            self._keep.discard(ref)
+        for address in new.addresses:
+            at = self._addresses.setdefault(address.name, {})
+            at[key] = (*at.get(key, ()), address)
+            touched.add(address.name)
+        for srv in new.srv:
+            srv_at = self._srv.setdefault(srv.name, {})
+            srv_at[key] = (*srv_at.get(key, ()), srv)
+            touched.add(srv.name)
+            for target in _targets(srv):
+                self._via.setdefault(target, Counter())[srv.name] += 1
+        if new.keep != old.keep:
+            ref = str(ref_of(key))
+            if new.keep:
+                self._keep.add(ref)
+            else:
+                self._keep.discard(ref)
         if new.diagnostics:
             self._object_diagnostics[key] = new.diagnostics
-        else:
-            self._object_diagnostics.pop(key, None)
+        elif old.diagnostics:
+            del self._object_diagnostics[key]
         if new == NOTHING:
             self._claims.pop(key, None)
         else:
@@ -284,11 +291,12 @@ class DesiredState:
 
     def _merge(self, touched: set[DomainName]) -> tuple[set[DomainName], bool]:
         """Merge the touched names again; returns the names whose records changed."""
-        addresses: dict[DomainName, AddressMerge] = {}
+        # First the address records: they decide which names are refused ...
+        merged: list[tuple[DomainName, AddressMerge | None]] = []
         flipped: list[DomainName] = []
         for name in touched:
             found = merge_addresses(name, self._claims_at(self._addresses, name), name in self._srv)
-            addresses[name] = found
+            merged.append((name, found))
             if found.refused != (name in self._refused):
                 flipped.append(name)
                 if found.refused:
@@ -301,15 +309,16 @@ class DesiredState:
                     self._aliases.add(name)
                 else:
                     self._aliases.discard(name)
-        # An SRV that targets a name whose refusal or CNAME changed is written or dropped now.
-        again = set(touched)
-        for name in flipped:
-            again.update(self._via.get(name, ()))
+        # ... which an SRV elsewhere may target (refused names and CNAMEs never are): it
+        # is written or dropped now.
+        for name in {n for f in flipped for n in self._via.get(f, ()) if n not in touched}:
+            merged.append((name, None))
         changed: set[DomainName] = set()
         diagnostics_changed = False
-        for name in again:
+        for name, address in merged:
             old = self._names.get(name, EMPTY_NAME)
-            address = addresses.get(name, old.addresses)
+            if address is None:
+                address = old.addresses
             srv = NO_SRV
             if name in self._srv:
                 srv = merge_srv(
@@ -328,10 +337,9 @@ class DesiredState:
                 self._names[name] = new
             if new.has_diagnostics:
                 self._name_diagnostics.add(name)
-            else:
+            elif old.has_diagnostics:
                 self._name_diagnostics.discard(name)
-            if old.has_diagnostics or new.has_diagnostics:
-                diagnostics_changed = True
+            diagnostics_changed |= old.has_diagnostics or new.has_diagnostics
             if old.records != new.records:
                 for record in old.records:
                     del self._records[record.rrset.key]
@@ -348,6 +356,8 @@ class DesiredState:
         at = index.get(name)
         if not at:
             return []
+        if len(at) == 1:
+            return list(next(iter(at.values())))
         return [claim for key in sorted(at) for claim in at[key]]
 
 
@@ -365,13 +375,6 @@ def _text(name: DomainName) -> str:
 
 def _order(key: RecordKey) -> tuple[str, str]:
     return key.order
-
-
-def _by_name(claims: Iterable[ClaimT]) -> dict[DomainName, tuple[ClaimT, ...]]:
-    grouped: dict[DomainName, list[ClaimT]] = {}
-    for claim in claims:
-        grouped.setdefault(claim.name, []).append(claim)
-    return {name: tuple(found) for name, found in grouped.items()}
 
 
 def _discard(index: dict[DomainName, dict[ObjectKey, V]], name: DomainName, key: ObjectKey) -> None:
