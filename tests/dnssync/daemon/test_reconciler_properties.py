@@ -10,6 +10,8 @@ and no zone is read after the first full resync.
 
 from __future__ import annotations
 
+from random import Random
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -41,7 +43,7 @@ def apply_event(source: FakeSource, key: ObjectKey, obj: SourceObject | None, br
 
 @given(rule_settings, batches, st.randoms(use_true_random=False))
 def test_targeted_reconciles_converge_like_a_full_plan(
-    rules: RuleSettings, events: list[list[Event]], random: st.SearchStrategy
+    rules: RuleSettings, events: list[list[Event]], random: Random
 ) -> None:
     settings = EngineSettings(rules, PlanSettings(registry=TxtRegistry("prop"), force=True))
     provider = InMemoryProvider((ZONE,))
@@ -54,7 +56,7 @@ def test_targeted_reconciles_converge_like_a_full_plan(
     assert r.full().result in ("success", "noop")
     for batch in rest:
         for key, obj in batch:
-            apply_event(source, key, obj, broken=random.random() < 0.2)  # type: ignore[attr-defined]
+            apply_event(source, key, obj, broken=random.random() < 0.2)
         lists = provider.requests.total("list")
         outcome = r.targeted(source.take())
         assert (outcome.kind, outcome.result) in (("targeted", "success"), ("targeted", "noop"))
