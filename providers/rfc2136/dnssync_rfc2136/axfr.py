@@ -12,10 +12,10 @@ kept next to the RRsets so prerequisites and deletes can quote it byte for byte.
 
 from __future__ import annotations
 
+import bisect
 import logging
 import struct
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 
 import dns.exception
 import dns.message
@@ -46,20 +46,98 @@ log = logging.getLogger(__name__)
 _FRAME_ID = struct.Struct("!H")  # a DNS message starts with its 16-bit id
 
 
-@dataclass(frozen=True, slots=True)
 class ZoneSnapshot:
-    """The managed records of a zone at one SOA serial."""
+    """The managed records of a zone at one SOA serial.
 
-    zone: DomainName
-    serial: int
-    rrsets: tuple[RRset, ...]
-    # The server's own data for each RRset, for value-dependent prerequisites and deletes.
-    wire: Mapping[RecordKey, dns.rdataset.Rdataset] = field(default_factory=dict)
-    # Records of managed types that could not be represented (never ours).
-    skipped: int = 0
+    ``wire`` holds the server's own data for each RRset, for value-dependent prerequisites
+    and deletes; ``skipped`` counts records of managed types that could not be represented
+    (never ours).
+    """
+
+    __slots__ = ("_index", "_sorted", "_superseded", "_tuple", "serial", "skipped", "wire", "zone")
+
+    def __init__(
+        self,
+        zone: DomainName,
+        serial: int,
+        rrsets: Sequence[RRset],
+        wire: dict[RecordKey, dns.rdataset.Rdataset] | None = None,
+        skipped: int = 0,
+    ) -> None:
+        self.zone = zone
+        self.serial = serial
+        self.wire: dict[RecordKey, dns.rdataset.Rdataset] = {} if wire is None else wire
+        self.skipped = skipped
+        self._tuple: tuple[RRset, ...] | None = tuple(rrsets)
+        # The sorted RRsets as a list a patch may change in place (see patched()).
+        self._sorted: list[RRset] | None = None
+        self._index: dict[RecordKey, RRset] | None = None
+        self._superseded = False
+
+    @property
+    def rrsets(self) -> tuple[RRset, ...]:
+        """The RRsets, sorted by key."""
+        self._check()
+        if self._tuple is None:
+            assert self._sorted is not None
+            self._tuple = tuple(self._sorted)
+        return self._tuple
 
     def index(self) -> dict[RecordKey, RRset]:
-        return {r.key: r for r in self.rrsets}
+        """The RRsets by key, built once (shared: copy it before changing it)."""
+        self._check()
+        if self._index is None:
+            self._index = {r.key: r for r in self.rrsets}
+        return self._index
+
+    def __len__(self) -> int:
+        return len(self.index())
+
+    def patched(
+        self,
+        serial: int,
+        changed: Mapping[RecordKey, RRset | None],
+        wire: Mapping[RecordKey, dns.rdataset.Rdataset],
+    ) -> ZoneSnapshot:
+        """This snapshot at ``serial`` with ``changed`` applied (None: gone; the server's
+        data from ``wire``).
+
+        A daemon patches its cached zone after every event, so this must not cost in
+        proportion to the zone: the new snapshot takes this one's tables over instead of
+        copying them, finds each change by binary search, and builds its RRset tuple only
+        when asked (a full read). This snapshot is superseded and must not be used again.
+        """
+        self._check()
+        index = self.index()
+        raw = self.wire
+        rrsets = self._sorted if self._sorted is not None else list(self.rrsets)
+        for key, rrset in changed.items():
+            position = bisect.bisect_left(rrsets, key, key=_key)
+            present = position < len(rrsets) and rrsets[position].key == key
+            index.pop(key, None)
+            raw.pop(key, None)
+            if rrset is not None and key in wire:
+                index[key] = rrset
+                raw[key] = wire[key]
+                if present:
+                    rrsets[position] = rrset
+                else:
+                    rrsets.insert(position, rrset)
+            elif present:
+                del rrsets[position]
+        snapshot = ZoneSnapshot(self.zone, serial, (), raw, self.skipped)
+        snapshot._tuple, snapshot._sorted, snapshot._index = None, rrsets, index
+        self._superseded = True
+        self._sorted = self._index = self._tuple = None
+        return snapshot
+
+    def _check(self) -> None:
+        if self._superseded:
+            raise RuntimeError(f"a superseded snapshot of {self.zone.fqdn} was used")
+
+
+def _key(rrset: RRset) -> RecordKey:
+    return rrset.key
 
 
 def soa_serial(transport: Transport, zone: DomainName, key: TsigKey | None) -> int:

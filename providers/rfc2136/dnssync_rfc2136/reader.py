@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from dnssync.model.names import DomainName
@@ -88,15 +88,7 @@ class ZoneReader:
             entry = self._cache.get(zone)
             if entry is None or entry.snapshot is not base:
                 return False
-            index = base.index()
-            raw = dict(base.wire)
-            for key, rrset in changed.items():
-                index.pop(key, None)
-                raw.pop(key, None)
-                if rrset is not None and key in wire.wire:
-                    index[key] = rrset
-                    raw[key] = wire.wire[key]
-            snapshot = ZoneSnapshot(zone, serial, _sorted(index.values()), raw, base.skipped)
+            snapshot = base.patched(serial, changed, wire.wire)
             self._cache[zone] = _Entry(snapshot, entry.read_at)
             return True
 
@@ -114,7 +106,3 @@ class ZoneReader:
 
     def _expired(self, entry: _Entry) -> bool:
         return self._max_age is not None and time.monotonic() - entry.read_at >= self._max_age
-
-
-def _sorted(rrsets: Iterable[RRset]) -> tuple[RRset, ...]:
-    return tuple(sorted(rrsets, key=lambda r: r.key))

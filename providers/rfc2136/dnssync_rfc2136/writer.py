@@ -215,7 +215,7 @@ class ZoneWriter:
 
     def _check(self, run: _Run, base: ZoneSnapshot | None) -> None:
         keys = {c.key for e in run.applied for c in e.group}
-        size = len(base.rrsets) if base is not None else 0
+        size = len(base) if base is not None else 0
         # A query for the NS at a delegation gets a referral, not an answer: zone cuts
         # (never planned, only written by tests and tools) are checked by a transfer.
         if len(keys) > max(QUERY_CHECK_LIMIT, size // 4) or any(k.rtype in CUT_TYPES for k in keys):
