@@ -86,8 +86,9 @@ class Reconciler:
         # Objects that exist but cannot be read, as the changes applied so far say (the
         # source's status may already be newer than the changes handed over).
         self._unreadable: set[str] = set()
-        # Diagnostics of placing and diffing names, as the last plans found them.
-        self._planning: dict[Diagnostic, None] = {}
+        # Diagnostics of placing and diffing names, as the last plans found them, by the
+        # object they concern ("" for none).
+        self._planning: dict[str, dict[Diagnostic, None]] = {}
         self._reported: tuple[Diagnostic, ...] | None = None
         self._source_diagnostics: tuple[Diagnostic, ...] = ()
         # A reconcile since the last full resync saw the source incomplete (so it deleted
@@ -121,7 +122,8 @@ class Reconciler:
         for zone_plan in outcome.plan.zones:
             self.cache.set_owned(zone_plan.zone, zone_plan.owned_records)
             self.metrics.records_owned.labels(zone_plan.zone.text).set(zone_plan.owned_records)
-        self._planning = dict.fromkeys(outcome.planning)
+        self._planning = {}
+        self._remember(outcome.planning)
         self._report(snapshot.status, force=True)
         result = self._apply("full", outcome)
         self._unreadable = set(snapshot.unreadable)
@@ -168,10 +170,11 @@ class Reconciler:
             return Outcome("targeted", "noop")
         reader = self.cache.reader(self.provider)
         outcome = check_plan(state, reader, self.settings, status, frozenset(scope))
-        for diagnostic in [d for d in self._planning if d.ref is not None and str(d.ref) in refs]:
-            del self._planning[diagnostic]
-        self._planning.update(dict.fromkeys(outcome.planning))
-        self._report(status, force=delta.diagnostics_changed or bool(outcome.planning))
+        # What the plan found about the changed objects replaces what was found before.
+        forgotten = [self._planning.pop(ref) for ref in refs if ref in self._planning]
+        self._remember(outcome.planning)
+        changed = delta.diagnostics_changed or bool(forgotten or outcome.planning)
+        self._report(status, force=changed)
         self._pending = scope
         result = self._apply("targeted", outcome)
         if result.result in ("success", "noop"):
@@ -236,6 +239,11 @@ class Reconciler:
         self.last_result = outcome
         return outcome
 
+    def _remember(self, diagnostics: Iterable[Diagnostic]) -> None:
+        for diagnostic in diagnostics:
+            ref = "" if diagnostic.ref is None else str(diagnostic.ref)
+            self._planning.setdefault(ref, {})[diagnostic] = None
+
     def _count_objects(self, state: DesiredState) -> None:
         for kind in SOURCE_KINDS:
             self.metrics.source_objects.labels(kind).set(state.count(kind))
@@ -251,7 +259,13 @@ class Reconciler:
             return
         self._source_diagnostics = status.diagnostics
         diagnostics = tuple(
-            dict.fromkeys((*status.diagnostics, *self._state.diagnostics(), *self._planning))
+            dict.fromkeys(
+                (
+                    *status.diagnostics,
+                    *self._state.diagnostics(),
+                    *(d for found in self._planning.values() for d in found),
+                )
+            )
         )
         if diagnostics == self._reported:
             return

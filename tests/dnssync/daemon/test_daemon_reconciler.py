@@ -476,3 +476,24 @@ def test_a_full_resync_on_an_incomplete_source_is_followed_by_one_when_complete(
     outcome = r.targeted(source.take())
     assert (outcome.kind, outcome.result) == ("full", "success")
     assert "web.example.com. A" not in provider.held()
+
+
+def test_planning_problems_last_until_their_object_changes(
+    provider: Provider, source: FakeSource
+) -> None:
+    """A record held by someone else is reported when planned; an event elsewhere does not
+    forget it (it is not planned then), a change of the object that wants it does."""
+    r = reconciler(provider, source)
+    theirs = rrset("shop.example.com", "A", "203.0.113.9")
+    provider.write(COM, create(COM, theirs))
+    r.full()
+    source.put(service("shop", "shop.example.com", "192.0.2.10"))
+    assert r.targeted(source.take()).result == "noop"
+    assert sample(r, "dnssync_invalid_input", reason="NotOwned") == 1
+    source.put(service("web", "web.example.com", "192.0.2.11"))
+    assert r.targeted(source.take()).result == "success"
+    assert sample(r, "dnssync_invalid_input", reason="NotOwned") == 1
+    source.remove("shop")
+    assert r.targeted(source.take()).result == "noop"
+    assert sample(r, "dnssync_invalid_input", reason="NotOwned") == 0
+    assert provider.held()["shop.example.com. A"] == ["203.0.113.9"]
