@@ -59,8 +59,8 @@ import dns.query
 import dns.rdatatype
 
 import dnssync
-from bench.output import Clock, add_output_options, private_workdir, result_path, write_json
 from bench.bulk import MERGE, BulkWriter, Connection
+from bench.output import Clock, add_output_options, private_workdir, result_path, write_json
 from testinfra.bind import BindServer, DnsServer, TsigCredentials
 from testinfra.dns_proxy import DnsCountingProxy
 from testinfra.external_dns import ExternalDns, ensure_binary, parse_prometheus_text

@@ -38,8 +38,8 @@ import dns.zone
 from rich.console import Console
 from rich.table import Table
 
-from bench.output import Clock, add_output_options, private_workdir, result_path, write_json
 from bench.bulk import BulkWriter, Connection
+from bench.output import Clock, add_output_options, private_workdir, result_path, write_json
 from testinfra.bind import BindServer, DnsServer, free_port
 from testinfra.k8s import KubeCluster
 from testinfra.lifecycle import start_failure

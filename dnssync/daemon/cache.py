@@ -20,8 +20,8 @@ from dnssync.errors import OwnershipError
 from dnssync.model.changes import Action, ChangeGroup
 from dnssync.model.names import DomainName
 from dnssync.model.records import CUT_TYPES, MANAGED_TYPES, RecordKey, RecordType, RRset, Text
-from dnssync.providers.base import Provider
 from dnssync.ownership.txt import TxtRegistry, parse_ownership
+from dnssync.providers.base import Provider
 
 
 class ProviderCache:
