@@ -5,7 +5,7 @@ The cluster is the loopback kube-apiserver + etcd of ``testinfra.k8s`` (or an ex
 loopback cluster with ``--kubeconfig``). Objects look like real ones: a
 ``last-applied-configuration`` annotation and server-side managedFields, which the
 projection drops. The source runs in a separate process
-(``python -m dnssync.sources.kube.sync_probe``), so its RSS is its own; a second run
+(``python -m bench.sync_probe``), so its RSS is its own; a second run
 watching an empty namespace gives the baseline (interpreter + libraries).
 
     python -m bench.informer                         # 10k Services + 1k Gateway API objects
@@ -208,13 +208,14 @@ def probe(kubeconfig: Path, namespaces: Iterable[str] = ()) -> dict[str, Any]:
     argv = [
         sys.executable,
         "-m",
-        "dnssync.sources.kube.sync_probe",
+        "bench.sync_probe",
         "--kubeconfig",
         str(kubeconfig),
     ]
     for namespace in namespaces:
         argv += ["--namespace", namespace]
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=1800, check=False)
+    root = Path(__file__).resolve().parents[1]  # bench.sync_probe is found from the repo root
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=1800, check=False, cwd=root)
     if done.returncode != 0 or not done.stdout.strip():
         raise RuntimeError(f"sync probe failed ({done.returncode}): {done.stderr[-2000:]}")
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])

@@ -12,6 +12,8 @@ echo "== ruff" >&2
 .venv/bin/ruff format --check .
 echo "== mypy --strict" >&2
 .venv/bin/mypy
+echo "== import layers (lint-imports)" >&2
+.venv/bin/lint-imports --no-cache
 echo "== pytest" >&2
 rc=0
 .venv/bin/python -m pytest "$@" || rc=$?

@@ -19,10 +19,10 @@ from typing import Any
 
 from dnssync.cli.config_file import ConfigFile, looks_like_setting_name
 from dnssync.errors import ConfigError
-from dnssync.providers.base import OptionKind
+from dnssync.providers.base import OptionKind, OptionValue
 from dnssync.providers.base import ProviderOption as Option
 
-Value = str | int | bool | tuple[str, ...] | None
+Value = OptionValue
 
 __all__ = [
     "ConfigFile",

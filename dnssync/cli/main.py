@@ -26,7 +26,6 @@ from dnssync.cli.options import (
     SOURCE_OPTIONS,
     CoreSettings,
     core_settings,
-    provider_values,
 )
 from dnssync.cli.parser import (
     OUTPUT_OPTION,
@@ -36,7 +35,7 @@ from dnssync.cli.parser import (
     print_usage_error,
 )
 from dnssync.cli.redact import RedactingStream, Redactor
-from dnssync.cli.sources import load_snapshot
+from dnssync.cli.sources import cluster_settings, load_snapshot
 from dnssync.daemon.options import RUN_OPTIONS as RUN_SETTINGS
 from dnssync.engine import ApplyReport, EngineSettings, PlanOutcome, apply_plan, compute_plan
 from dnssync.errors import ConfigError, DnssyncError
@@ -215,10 +214,22 @@ def _run(argv: list[str], redactor: Redactor) -> int:
             DEFAULT_OWNER_ID,
         )
     if args.command == "run":
-        from dnssync.daemon.command import run_daemon
-
-        return run_daemon(core, values, classes)
+        return _run_daemon(core, values, classes)
     return _plan_or_apply(args.command, core, values, classes)
+
+
+def _run_daemon(
+    core: CoreSettings, values: dict[str, Value], classes: dict[str, type[Provider]]
+) -> int:
+    from dnssync.cli.daemon_settings import daemon_settings
+    from dnssync.daemon.command import run_daemon
+
+    if core.manifests is not None:
+        raise ConfigError("dnssync run watches a cluster; --manifests is for plan and apply")
+    settings = daemon_settings(values)
+    cluster = cluster_settings(core)
+    provider = create_provider(core, values, classes)
+    return run_daemon(settings, EngineSettings(core.rules, core.plan), cluster, provider)
 
 
 def config_path(args: argparse.Namespace, env: Mapping[str, str]) -> str | None:
@@ -278,10 +289,7 @@ def _stdout_to_devnull() -> None:
 def create_provider(
     core: CoreSettings, values: dict[str, Value], classes: dict[str, type[Provider]]
 ) -> Provider:
-    if core.provider is None:
-        raise ConfigError(f"--provider is required (installed: {', '.join(classes) or 'none'})")
-    cls = classes.get(core.provider) or registry.load(core.provider)
-    return cls.create(provider_values(cls.options, values))
+    return registry.create(core.provider, values, classes)
 
 
 def _plan_or_apply(

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from dnssync.cli.options import CoreSettings
 from dnssync.errors import ConfigError
 from dnssync.sources.manifests import read_manifests
 from dnssync.sources.objects import GatewayObject, RouteObject, ServiceObject
 from dnssync.sources.snapshot import SourceSnapshot
+
+if TYPE_CHECKING:
+    from dnssync.sources.kube.settings import ClusterSettings
 
 
 def load_snapshot(core: CoreSettings) -> SourceSnapshot:
@@ -21,7 +26,18 @@ def load_snapshot(core: CoreSettings) -> SourceSnapshot:
         from dnssync.sources.kube.snapshot import read_cluster
     except ImportError:
         raise ConfigError("give --manifests DIR (the cluster source is not installed)") from None
-    return read_cluster(core)
+    return read_cluster(cluster_settings(core))
+
+
+def cluster_settings(core: CoreSettings) -> ClusterSettings:
+    """What the cluster source reads, from the core settings (imported only when a
+    cluster is read: the client stack is not needed for ``--manifests``)."""
+    from dnssync.sources.kube.client import ClientSettings
+    from dnssync.sources.kube.settings import ClusterSettings
+
+    return ClusterSettings(
+        ClientSettings(core.kubeconfig, core.context), core.sources, core.rules.object_filter
+    )
 
 
 def _only_sources(snapshot: SourceSnapshot, sources: tuple[str, ...]) -> SourceSnapshot:

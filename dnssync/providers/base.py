@@ -21,6 +21,9 @@ from dnssync.model.changes import ChangeGroup
 from dnssync.model.names import DomainName
 from dnssync.model.records import RRset
 
+OptionValue = str | int | bool | tuple[str, ...] | None
+"""A resolved option value (a LIST option's value is a tuple)."""
+
 
 class OptionKind(enum.Enum):
     STRING = "string"
@@ -36,7 +39,7 @@ class ProviderOption:
     flag: str
     help: str
     kind: OptionKind = OptionKind.STRING
-    default: str | int | bool | tuple[str, ...] | None = None
+    default: OptionValue = None
     choices: tuple[str, ...] | None = None
     # Secret values are never logged, printed or put in error messages.
     secret: bool = False
@@ -50,7 +53,7 @@ class ProviderOption:
         return "DNSSYNC_" + self.dest.upper()
 
 
-ProviderOptions = Mapping[str, "str | int | bool | tuple[str, ...] | None"]
+ProviderOptions = Mapping[str, OptionValue]
 
 
 @dataclass(frozen=True, slots=True)

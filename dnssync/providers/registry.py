@@ -5,10 +5,11 @@ The built-in providers are registered through the same group as third-party ones
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from importlib.metadata import EntryPoint, entry_points
 
 from dnssync.errors import ConfigError
-from dnssync.providers.base import Provider
+from dnssync.providers.base import OptionValue, Provider
 
 GROUP = "dnssync.providers"
 
@@ -43,3 +44,19 @@ def load(name: str) -> type[Provider]:
     if not (isinstance(loaded, type) and issubclass(loaded, Provider)):
         raise ConfigError(f"provider {name!r} ({ep.value}) is not a dnssync Provider class")
     return loaded
+
+
+def create(
+    name: str | None,
+    values: Mapping[str, OptionValue],
+    classes: Mapping[str, type[Provider]] | None = None,
+) -> Provider:
+    """The provider ``name`` built from the resolved option values (every option's value,
+    keyed by its ``dest``; options the provider does not declare are ignored).
+    ``classes``: providers already loaded, by name."""
+    installed = classes or {}
+    if name is None:
+        known = ", ".join(installed) or ", ".join(available()) or "none"
+        raise ConfigError(f"--provider is required (installed: {known})")
+    cls = installed.get(name) or load(name)
+    return cls.create({o.dest: values.get(o.dest, o.default) for o in cls.options})

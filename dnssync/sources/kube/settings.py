@@ -1,10 +1,22 @@
-"""Bounds of the list/watch machinery: page size, timeouts, backoff, cache size."""
+"""What the cluster source reads (credentials, kinds, filter) and the bounds of its
+list/watch machinery: page size, timeouts, backoff, cache size."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from dnssync.sources.filters import ObjectFilter
 from dnssync.sources.kube.backoff import BackoffPolicy
+from dnssync.sources.kube.client import ClientSettings
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterSettings:
+    """Which cluster, which kinds and which objects the cluster source reads."""
+
+    client: ClientSettings
+    sources: tuple[str, ...]
+    object_filter: ObjectFilter = field(default_factory=ObjectFilter)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,20 +5,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 
-from dnssync.cli.options import CoreSettings
 from dnssync.model.diagnostics import Diagnostic
 from dnssync.model.refs import ObjectRef
 from dnssync.sources.filters import ObjectFilter
 from dnssync.sources.kube.api import KubeApi
 from dnssync.sources.kube.changes import ObjectKey
-from dnssync.sources.kube.client import ClientSettings, connect, describe_config_source
+from dnssync.sources.kube.client import connect, describe_config_source
 from dnssync.sources.kube.discovery import discover_gateway_api
 from dnssync.sources.kube.entries import Entry
 from dnssync.sources.kube.errors import KubeError
 from dnssync.sources.kube.failures import discovery_failure, failure_diagnostic
 from dnssync.sources.kube.lister import ListTarget, list_target
 from dnssync.sources.kube.resources import GATEWAY_GROUP, SERVICES
-from dnssync.sources.kube.settings import WatchSettings
+from dnssync.sources.kube.settings import ClusterSettings, WatchSettings
 from dnssync.sources.kube.targets import namespace_target, needs_namespaces, targets_for
 from dnssync.sources.snapshot import SourceSnapshot
 
@@ -44,12 +43,12 @@ def build_snapshot(
     return SourceSnapshot(tuple(objects), tuple(diagnostics), complete, frozenset(unreadable))
 
 
-def read_cluster(core: CoreSettings) -> SourceSnapshot:
+def read_cluster(cluster: ClusterSettings) -> SourceSnapshot:
     """List (no watch) everything the rules read, for ``plan``/``apply --kubeconfig``."""
-    api = connect(ClientSettings(core.kubeconfig, core.context))
+    api = connect(cluster.client)
     try:
-        origin = describe_config_source(ClientSettings(core.kubeconfig, core.context))
-        return read_once(api, core.sources, core.rules.object_filter, origin=origin)
+        origin = describe_config_source(cluster.client)
+        return read_once(api, cluster.sources, cluster.object_filter, origin=origin)
     finally:
         api.close()
 

@@ -25,21 +25,20 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from dnssync.cli.options import CoreSettings
 from dnssync.model.diagnostics import Diagnostic, Severity
 from dnssync.model.refs import ObjectRef
 from dnssync.sources.filters import ObjectFilter
 from dnssync.sources.kube.api import KubeApi
 from dnssync.sources.kube.backoff import Backoff
 from dnssync.sources.kube.changes import ObjectChange, ObjectKey
-from dnssync.sources.kube.client import ClientSettings, connect
+from dnssync.sources.kube.client import connect
 from dnssync.sources.kube.discovery import discover_gateway_api
 from dnssync.sources.kube.errors import KubeError
 from dnssync.sources.kube.failures import discovery_failure, failure_diagnostic, failure_message
 from dnssync.sources.kube.lister import ListTarget
 from dnssync.sources.kube.reflector import Reflector
 from dnssync.sources.kube.resources import GATEWAY_GROUP, SERVICES, Resource
-from dnssync.sources.kube.settings import WatchSettings
+from dnssync.sources.kube.settings import ClusterSettings, WatchSettings
 from dnssync.sources.kube.snapshot import build_snapshot
 from dnssync.sources.kube.store import Store
 from dnssync.sources.kube.targets import namespace_target, needs_namespaces, targets_for
@@ -102,16 +101,16 @@ class ClusterSource:
     @classmethod
     def connect(
         cls,
-        core: CoreSettings,
+        cluster: ClusterSettings,
         settings: WatchSettings | None = None,
         watch_namespaces: bool | None = None,
     ) -> ClusterSource:
         """A source for the CLI/daemon settings (kubeconfig, context, sources, filters)."""
-        api = connect(ClientSettings(core.kubeconfig, core.context))
+        api = connect(cluster.client)
         return cls(
             api,
-            sources=core.sources,
-            object_filter=core.rules.object_filter,
+            sources=cluster.sources,
+            object_filter=cluster.object_filter,
             settings=settings,
             watch_namespaces=watch_namespaces,
             owns_api=True,

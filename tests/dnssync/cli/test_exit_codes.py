@@ -89,7 +89,7 @@ def test_plan_exits_1_after_showing_the_plan_when_input_cannot_be_read(
     )
     assert code == 1
     assert "good.example.com." in out  # the rest is planned and shown
-    assert "broken.yaml: cannot be read" in err
+    assert "broken.yaml (document 1): cannot be read" in err
     assert (
         "error: the run is incomplete: 1 error(s) above; some input could not be read, "
         "so nothing is deleted this run"

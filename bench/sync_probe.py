@@ -1,6 +1,6 @@
 """Run a ClusterSource until synced and report time and memory as one JSON line.
 
-    python -m dnssync.sources.kube.sync_probe --kubeconfig F [--context C]
+    python -m bench.sync_probe --kubeconfig F [--context C]
         [--namespace NS ...] [--hold SECONDS] [--timeout SECONDS]
 
 Used by ``bench/informer.py`` in a process of its own, so the RSS is the source's alone
@@ -47,7 +47,7 @@ def peak_rss_mb() -> float:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m dnssync.sources.kube.sync_probe")
+    parser = argparse.ArgumentParser(prog="python -m bench.sync_probe")
     parser.add_argument("--kubeconfig")
     parser.add_argument("--context")
     parser.add_argument("--namespace", action="append", default=[])

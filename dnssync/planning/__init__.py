@@ -1,0 +1,1 @@
+"""The plan: desired records against a zone's records, ownership and policies (docs/engine.md)."""
