@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from dnssync.sources.kube.api import KubeApi, WatchStream, status_error
-from dnssync.sources.kube.backoff import Backoff
+from dnssync.sources.kube.backoff import Retries, retries
 from dnssync.sources.kube.changes import ObjectChange
 from dnssync.sources.kube.entries import to_entry
 from dnssync.sources.kube.errors import KubeApiError, KubeError
@@ -104,7 +104,7 @@ class Reflector:
     # ------------------------------------------------------------------ the loop
 
     def _run(self) -> None:
-        backoff = Backoff(self.settings.backoff, self._rng)
+        backoff = retries(self.settings.backoff, self._rng)
         while not self._stop.is_set():
             try:
                 if not self.resource_version:
@@ -149,7 +149,7 @@ class Reflector:
             self._on_changes(changes)
         return result.resource_version
 
-    def _watch(self, resource_version: str, backoff: Backoff) -> str:
+    def _watch(self, resource_version: str, backoff: Retries) -> str:
         self.error_verb = "watch"
         timeout = max(1, round(self.settings.watch_timeout * self._rng.uniform(0.9, 1.1)))
         query = [
@@ -206,7 +206,7 @@ class Reflector:
         # BOOKMARK, or an object event: either way the position moves on.
         return new_version or resource_version
 
-    def _failed(self, error: KubeError, backoff: Backoff) -> None:
+    def _failed(self, error: KubeError, backoff: Retries) -> None:
         if self._stop.is_set():
             return
         first = self.error is None or str(self.error) != str(error)

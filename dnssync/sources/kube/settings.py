@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from dnssync.sources.filters import ObjectFilter
-from dnssync.sources.kube.backoff import BackoffPolicy
+from dnssync.sources.kube.backoff import Backoff
 from dnssync.sources.kube.client import ClientSettings
 
 
@@ -30,7 +30,8 @@ class WatchSettings:
     # latter a silently dead connection hangs the official client forever.
     watch_timeout: int = 300
     watch_read_margin: float = 30.0
-    backoff: BackoffPolicy = field(default_factory=BackoffPolicy)
+    # Between a failed list or watch and the next try (the loop never gives up).
+    backoff: Backoff = field(default_factory=lambda: Backoff(base=0.5, cap=30.0))
     # A scope holding more objects than this fails instead of eating the memory.
     max_objects: int = 200_000
     # How long stop() waits for each thread.

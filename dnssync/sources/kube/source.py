@@ -29,7 +29,7 @@ from dnssync.model.diagnostics import Diagnostic, Severity
 from dnssync.model.refs import ObjectRef
 from dnssync.sources.filters import ObjectFilter
 from dnssync.sources.kube.api import KubeApi
-from dnssync.sources.kube.backoff import Backoff
+from dnssync.sources.kube.backoff import retries
 from dnssync.sources.kube.changes import ObjectChange, ObjectKey
 from dnssync.sources.kube.client import connect
 from dnssync.sources.kube.discovery import discover_gateway_api
@@ -309,7 +309,7 @@ class ClusterSource:
     def _supervise(self) -> None:
         """Discover the Gateway API (retrying with backoff), then re-check now and then
         so CRDs installed later are picked up."""
-        backoff = Backoff(self.settings.backoff, random.Random(self._rng.random()))
+        backoff = retries(self.settings.backoff, random.Random(self._rng.random()))
         reported: set[str] = set()
         while not self._stop.is_set():
             try:

@@ -75,7 +75,7 @@ class CloudDnsApi:
         self._settings = settings
         self._requests = requests
         self._credentials = credentials
-        self._retry = retry or Backoff()
+        self._retry = retry or Backoff(base=0.5, cap=8.0, attempts=5)
         self._sleep = sleep
         self._client: Any = None
 

@@ -12,24 +12,30 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from dnssync.backoff import Backoff as Schedule
+
 
 @dataclass
 class Backoff:
+    """The shared backoff's schedule (dnssync.backoff) with the sleep it waits with."""
+
     attempts: int = 5  # API calls in all, each with botocore's own retries inside
     base: float = 1.0
     cap: float = 20.0
     sleep: Callable[[float], None] = time.sleep
     rng: random.Random = field(default_factory=random.Random)
 
+    @property
+    def schedule(self) -> Schedule:
+        return Schedule(self.base, self.cap, self.attempts, self.rng.random)
+
     def delays(self) -> Iterator[float]:
-        """The waits between attempts: 'equal jitter', so never shorter than half the step."""
-        for attempt in range(self.attempts - 1):
-            step = min(self.cap, self.base * 2.0**attempt)
-            yield step / 2 + self.rng.uniform(0, step / 2)
+        """The waits between attempts: never shorter than half the step."""
+        return self.schedule.delays()
 
     @property
     def longest_total(self) -> float:
-        return sum(min(self.cap, self.base * 2.0**a) for a in range(self.attempts - 1))
+        return self.schedule.longest_total
 
 
 def no_wait() -> Backoff:

@@ -15,17 +15,17 @@
 from __future__ import annotations
 
 import logging
-import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import urllib3
 from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.exceptions import NewConnectionError
 from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
+from dnssync.backoff import Backoff
 from dnssync.errors import ProviderError
 from dnssync.providers.base import RequestCounter
 
@@ -75,17 +75,6 @@ class Response:
         quote = self.text_quote()
         head = f"{self.status} {self.reason}".strip()
         return f"{head}: {quote}" if quote else head
-
-
-@dataclass
-class Backoff:
-    base: float = 0.5
-    cap: float = 8.0
-    rng: Callable[[], float] = field(default=random.random)
-
-    def delay(self, retry: int) -> float:
-        ceiling = min(self.cap, self.base * 2.0**retry)
-        return ceiling / 2 + self.rng() * ceiling / 2
 
 
 class Transport:

@@ -13,7 +13,7 @@ import pytest
 from dnssync.sources.filters import ObjectFilter
 from dnssync.sources.kube import ClusterSource, ObjectChange, WatchSettings
 from dnssync.sources.kube.api import KubeApi, Query, WatchStream
-from dnssync.sources.kube.backoff import BackoffPolicy
+from dnssync.sources.kube.backoff import Backoff
 from dnssync.sources.kube.client import ClientSettings, connect
 from dnssync.sources.objects import ServiceObject
 from testinfra.k8s import KubeCluster
@@ -71,7 +71,7 @@ def test_watch_410_relists_without_lost_or_ghost_objects(
 
     api = GatedApi(connect(ClientSettings(str(compacting_cluster.kubeconfig_path))))
     settings = WatchSettings(
-        watch_timeout=2, watch_read_margin=5, backoff=BackoffPolicy(initial=0.2, maximum=1.0)
+        watch_timeout=2, watch_read_margin=5, backoff=Backoff(base=0.2, cap=1.0)
     )
     source = ClusterSource(
         api, sources=("service",), object_filter=ObjectFilter(namespaces=(ns,)), settings=settings

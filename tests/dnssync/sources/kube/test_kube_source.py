@@ -12,16 +12,14 @@ from dnssync.model.refs import ObjectRef
 from dnssync.sources.filters import ObjectFilter, parse_selector
 from dnssync.sources.kube import ClusterSource, ObjectChange, WatchSettings
 from dnssync.sources.kube.api import KubeApi
-from dnssync.sources.kube.backoff import BackoffPolicy
+from dnssync.sources.kube.backoff import Backoff
 from dnssync.sources.objects import ServiceObject
 from testinfra.k8s import KubeCluster
 from tests.dnssync.sources.kube.kube_testkit import Objects, eventually
 
 pytestmark = pytest.mark.k8s
 
-FAST = WatchSettings(
-    watch_timeout=5, watch_read_margin=5, backoff=BackoffPolicy(initial=0.2, maximum=1.0)
-)
+FAST = WatchSettings(watch_timeout=5, watch_read_margin=5, backoff=Backoff(base=0.2, cap=1.0))
 
 
 class Recorder:

@@ -10,7 +10,7 @@ import pytest
 from dnssync.model.refs import ObjectRef
 from dnssync.sources.filters import parse_selector
 from dnssync.sources.kube.api import WatchStream
-from dnssync.sources.kube.backoff import Backoff, BackoffPolicy
+from dnssync.sources.kube.backoff import Backoff, retries
 from dnssync.sources.kube.entries import to_entry
 from dnssync.sources.kube.errors import KubeApiError, KubeTransportError
 from dnssync.sources.kube.failures import failure_diagnostic, failure_message
@@ -173,7 +173,7 @@ def test_watch_stream_abort_ends_quietly() -> None:
 
 
 def test_backoff_grows_with_jitter_and_resets() -> None:
-    backoff = Backoff(BackoffPolicy(initial=1.0, maximum=8.0), random.Random(1))
+    backoff = retries(Backoff(base=1.0, cap=8.0), random.Random(1))
     delays = [backoff.next() for _ in range(6)]
     for delay, ceiling in zip(delays, [1, 2, 4, 8, 8, 8], strict=True):
         assert ceiling / 2 <= delay <= ceiling
