@@ -22,19 +22,11 @@ from dnssync_webhook.provider import WebhookProvider
 
 from dnssync.model.names import DomainName
 from dnssync.providers.base import Provider
+from dnssync.testing.builders import create, rrset
 from dnssync.testing.contract import ProviderContract
 from testinfra.external_dns_webhook import ExternalDnsWebhook
 from testinfra.webhook_fake import FakeWebhook
 from tests.providers.webhook.webhook_helpers import make_provider
-
-RFC2136_LISTS_NO_SRV = pytest.mark.xfail(
-    reason="ExternalDNS's rfc2136 provider drops SRV records from GET /records",
-    strict=True,
-)
-RFC2136_SPLITS_TXT = pytest.mark.xfail(
-    reason="ExternalDNS's rfc2136 provider lists each string of a TXT record as a target",
-    strict=True,
-)
 
 
 class TestWebhookContractFake(ProviderContract):
@@ -90,10 +82,34 @@ class TestWebhookContractExternalDnsRfc2136(ProviderContract):
         yield provider
         provider.close()
 
-    @RFC2136_LISTS_NO_SRV
-    def test_each_type_round_trips(self, provider: Provider, zone: DomainName) -> None:
-        super().test_each_type_round_trips(provider, zone)
+    # Two limits of ExternalDNS's own rfc2136 provider behind the webhook (docs/providers/
+    # webhook.md): asserted as they are, so a fixed ExternalDNS shows up here.
 
-    @RFC2136_SPLITS_TXT
+    def test_each_type_round_trips(self, provider: Provider, zone: DomainName) -> None:
+        """A, AAAA and CNAME round-trip; SRV is written but never listed."""
+        sets = [
+            rrset(f"edns-a.{zone.fqdn}", "A", "192.0.2.1", "192.0.2.2"),
+            rrset(f"edns-aaaa.{zone.fqdn}", "AAAA", "2001:db8::1"),
+            rrset(f"edns-cname.{zone.fqdn}", "CNAME", "lb-1.elb.example.net."),
+            rrset(f"_edns._tcp.{zone.fqdn}", "SRV", f"0 100 88 edns-a.{zone.fqdn}"),
+        ]
+        result = provider.apply(zone, [create(zone, s) for s in sets])
+        assert not result.failed
+        held = {r.key: r for r in provider.records(zone)}
+        for listed in sets[:3]:
+            assert held.get(listed.key) == listed
+        assert sets[3].key not in held
+
     def test_long_and_quoted_txt_round_trips(self, provider: Provider, zone: DomainName) -> None:
-        super().test_long_and_quoted_txt_round_trips(provider, zone)
+        """A short TXT round-trips; a TXT over 255 bytes comes back as one value per string."""
+        quoted = rrset(f"edns-quoted.{zone.fqdn}", "TXT", '"a, b=c"')
+        long_text = "k=" + "x" * 300
+        long = rrset(f"edns-long.{zone.fqdn}", "TXT", long_text)
+        result = provider.apply(zone, [create(zone, quoted), create(zone, long)])
+        assert not result.failed
+        held = {r.key: r for r in provider.records(zone)}
+        assert held[quoted.key] == quoted
+        listed = held[long.key]
+        assert listed != long
+        assert len(listed.values) == 2
+        assert sorted(len(v.to_text()) for v in listed.values) == [49, 257]
