@@ -15,10 +15,13 @@ from dnssync.providers.base import ProviderOption as Option
 from dnssync.rules.desired import DEFAULT_CONTROLLER, DEFAULT_TTL, RuleSettings
 from dnssync.sources.annotations import parse_ttl
 from dnssync.sources.filters import ObjectFilter, parse_selector
+from dnssync.sources.ingress_nginx import IngressNginxSettings
 
 from .config import Value
 
 SOURCE_KINDS = ("service", "gateway")
+# Kinds that are on as soon as their own flags are given (naming them alone is not enough).
+FLAG_SOURCE_KINDS = ("ingress-nginx",)
 
 SOURCE_OPTIONS: tuple[Option, ...] = (
     Option("manifests", "read objects from the YAML manifests under this directory"),
@@ -26,7 +29,8 @@ SOURCE_OPTIONS: tuple[Option, ...] = (
     Option("context", "kubeconfig context to use"),
     Option(
         "source",
-        "source kinds: service, gateway (gateway includes its routes)",
+        "source kinds: service, gateway (gateway includes its routes); ingress-nginx is on "
+        "when its flags are given",
         OptionKind.LIST,
         default=SOURCE_KINDS,
     ),
@@ -35,6 +39,19 @@ SOURCE_OPTIONS: tuple[Option, ...] = (
     ),
     Option("label-selector", "only objects whose labels match this selector"),
     Option("annotation-filter", "only objects whose annotations match this selector"),
+    Option(
+        "ingress-nginx-controller",
+        "NAMESPACE/NAME of ingress-nginx's LoadBalancer Service: its addresses and ports "
+        "publish the backends of the TCP/UDP services ConfigMaps",
+    ),
+    Option(
+        "ingress-nginx-tcp-services",
+        "NAMESPACE/NAME of ingress-nginx's --tcp-services-configmap",
+    ),
+    Option(
+        "ingress-nginx-udp-services",
+        "NAMESPACE/NAME of ingress-nginx's --udp-services-configmap",
+    ),
 )
 
 CORE_OPTIONS: tuple[Option, ...] = (
@@ -122,9 +139,24 @@ def core_settings(values: Mapping[str, Value]) -> CoreSettings:
     assert isinstance(namespaces, tuple)
     sources = values.get("source") or SOURCE_KINDS
     assert isinstance(sources, tuple)
-    bad = sorted(set(sources) - set(SOURCE_KINDS))
+    bad = sorted(set(sources) - set(SOURCE_KINDS) - set(FLAG_SOURCE_KINDS))
     if bad:
         raise ConfigError(f"--source: unknown source(s) {', '.join(bad)}")
+    try:
+        ingress_nginx = IngressNginxSettings.parse(
+            _str(values, "ingress_nginx_controller"),
+            _str(values, "ingress_nginx_tcp_services"),
+            _str(values, "ingress_nginx_udp_services"),
+        )
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    if "ingress-nginx" in sources and not ingress_nginx.enabled:
+        raise ConfigError(
+            "--source ingress-nginx needs --ingress-nginx-controller and "
+            "--ingress-nginx-tcp-services and/or --ingress-nginx-udp-services"
+        )
+    if ingress_nginx.enabled and "ingress-nginx" not in sources:
+        sources = (*sources, "ingress-nginx")
     percent = values.get("max_change_percent")
     assert isinstance(percent, int)
     if not 0 <= percent <= 100:
@@ -135,6 +167,7 @@ def core_settings(values: Mapping[str, Value]) -> CoreSettings:
         object_filter=ObjectFilter(
             namespaces, selectors["label_selector"], selectors["annotation_filter"]
         ),
+        ingress_nginx=ingress_nginx,
     )
     owner_id = _str(values, "owner_id") or DEFAULT_OWNER_ID
     _check_owner_id(owner_id)

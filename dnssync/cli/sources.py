@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING
 from dnssync.cli.options import CoreSettings
 from dnssync.errors import ConfigError
 from dnssync.sources.manifests import read_manifests
-from dnssync.sources.objects import GatewayObject, RouteObject, ServiceObject
+from dnssync.sources.objects import (
+    BackendServiceObject,
+    GatewayObject,
+    RouteObject,
+    ServiceObject,
+    StreamServicesObject,
+)
 from dnssync.sources.snapshot import SourceSnapshot
 
 if TYPE_CHECKING:
@@ -19,7 +25,9 @@ def load_snapshot(core: CoreSettings) -> SourceSnapshot:
         raise ConfigError("give either --manifests or --kubeconfig, not both")
     if core.manifests is not None:
         snapshot = read_manifests(
-            core.manifests, annotation_filter=core.rules.object_filter.annotation_selector
+            core.manifests,
+            annotation_filter=core.rules.object_filter.annotation_selector,
+            configmaps=[ref for ref, _ in core.rules.ingress_nginx.configmaps],
         )
         return _only_sources(snapshot, core.sources)
     try:
@@ -36,14 +44,20 @@ def cluster_settings(core: CoreSettings) -> ClusterSettings:
     from dnssync.sources.kube.settings import ClusterSettings
 
     return ClusterSettings(
-        ClientSettings(core.kubeconfig, core.context), core.sources, core.rules.object_filter
+        ClientSettings(core.kubeconfig, core.context),
+        core.sources,
+        core.rules.object_filter,
+        core.rules.ingress_nginx,
     )
 
 
 def _only_sources(snapshot: SourceSnapshot, sources: tuple[str, ...]) -> SourceSnapshot:
     def wanted(obj: object) -> bool:
         if isinstance(obj, ServiceObject):
-            return "service" in sources
+            # The ingress-nginx controller Service is read for its addresses.
+            return "service" in sources or "ingress-nginx" in sources
+        if isinstance(obj, BackendServiceObject | StreamServicesObject):
+            return "ingress-nginx" in sources
         if isinstance(obj, GatewayObject | RouteObject):
             return "gateway" in sources
         return True

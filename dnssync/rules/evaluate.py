@@ -18,11 +18,19 @@ from dnssync.model.refs import ObjectRef
 from dnssync.ownership.txt import value_problem
 from dnssync.rules.claims import AddressClaim, SrvClaim
 from dnssync.rules.gateways import gateway_claims, route_attachments, route_claims
+from dnssync.rules.ingress_nginx import (
+    Lookup,
+    backend_claims,
+    backend_needs,
+    configmap_diagnostics,
+    exposed,
+)
 from dnssync.rules.per_object import Claims
 from dnssync.rules.services import service_claims
 from dnssync.rules.settings import RuleSettings
 from dnssync.sources.annotations import ObjectSettings, parse_settings
 from dnssync.sources.objects import (
+    BackendServiceObject,
     GatewayObject,
     NamespaceObject,
     NamespacesFrom,
@@ -30,6 +38,7 @@ from dnssync.sources.objects import (
     RouteObject,
     ServiceObject,
     SourceObject,
+    StreamServicesObject,
 )
 from dnssync.sources.projection import GATEWAY_GROUP
 
@@ -65,7 +74,7 @@ class Parsed:
 
 
 def parse(obj: SourceObject) -> Parsed:
-    if isinstance(obj, NamespaceObject):
+    if isinstance(obj, NamespaceObject | StreamServicesObject):
         return Parsed(obj, ObjectSettings(), ())
     settings, problems = parse_settings(obj.ref, obj.annotations)
     return Parsed(obj, settings, tuple(problems))
@@ -105,19 +114,29 @@ def evaluate(parsed: Parsed, objects: Objects, settings: RuleSettings) -> Evalua
     obj = parsed.obj
     if isinstance(obj, NamespaceObject):
         return Evaluation(NOTHING)
+    if isinstance(obj, StreamServicesObject):
+        problems = configmap_diagnostics(obj, settings.ingress_nginx)
+        return Evaluation(ObjectClaims(diagnostics=tuple(problems)) if problems else NOTHING)
+    needs: frozenset[ObjectKey] = frozenset()
+    if isinstance(obj, BackendServiceObject):
+        # Read again when the ConfigMaps or the controller Service change.
+        needs = frozenset(_key(r) for r in backend_needs(settings.ingress_nginx))
+        if not exposed(obj, settings.ingress_nginx, _lookup(objects)):
+            return Evaluation(NOTHING, needs)
     if not settings.object_filter.publishes(obj) or not ours(parsed.settings, settings):
-        return Evaluation(NOTHING)
+        return Evaluation(NOTHING, needs)
     unrecordable = _unrecordable(obj.ref)
     if unrecordable is not None:
-        return Evaluation(ObjectClaims(diagnostics=(unrecordable,), keep=True))
+        return Evaluation(ObjectClaims(diagnostics=(unrecordable,), keep=True), needs)
     obj_settings = parsed.settings
     ttl = settings.default_ttl
     unusable = bool(obj_settings.invalid)
-    needs: frozenset[ObjectKey] = frozenset()
     if isinstance(obj, ServiceObject):
         found = service_claims(obj, obj_settings, ttl)
     elif isinstance(obj, GatewayObject):
         found = gateway_claims(obj, obj_settings, ttl)
+    elif isinstance(obj, BackendServiceObject):
+        found = backend_claims(obj, obj_settings, settings.ingress_nginx, _lookup(objects), ttl)
     else:
         found, usable_all, needs = _route(obj, obj_settings, objects, ttl)
         unusable = unusable or not usable_all
@@ -151,6 +170,18 @@ def _unrecordable(ref: ObjectRef) -> Diagnostic | None:
                 reason="UnrecordableName",
             )
     return None
+
+
+def _key(ref: ObjectRef) -> ObjectKey:
+    return (ref.kind, ref.namespace, ref.name)
+
+
+def _lookup(objects: Objects) -> Lookup:
+    def find(ref: ObjectRef) -> SourceObject | None:
+        found = objects.get(_key(ref))
+        return found.obj if found is not None else None
+
+    return find
 
 
 def ours(obj_settings: ObjectSettings, settings: RuleSettings) -> bool:

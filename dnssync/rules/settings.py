@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from dnssync.sources.filters import ObjectFilter
+from dnssync.sources.ingress_nginx import IngressNginxSettings
 
 DEFAULT_CONTROLLER = "dnssync"
 DEFAULT_TTL = 300
@@ -15,3 +16,4 @@ class RuleSettings:
     controller: str = DEFAULT_CONTROLLER
     default_ttl: int = DEFAULT_TTL
     object_filter: ObjectFilter = field(default_factory=ObjectFilter)
+    ingress_nginx: IngressNginxSettings = field(default_factory=IngressNginxSettings)

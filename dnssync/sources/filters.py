@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dnssync.sources.objects import (
+    BackendServiceObject,
     GatewayObject,
     LabelSelector,
     NamespaceObject,
@@ -75,7 +76,7 @@ class ObjectFilter:
         """
         if isinstance(obj, NamespaceObject):
             return False
-        assert isinstance(obj, ServiceObject | GatewayObject | RouteObject)
+        assert isinstance(obj, ServiceObject | GatewayObject | RouteObject | BackendServiceObject)
         if self.namespaces and obj.ref.namespace not in self.namespaces:
             return False
         return not (self.label_selector and not self.label_selector.matches(dict(obj.labels)))

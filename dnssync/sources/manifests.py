@@ -9,15 +9,22 @@ stops the others.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from dnssync.model.diagnostics import Diagnostic, Severity
+from dnssync.model.refs import ObjectRef
 from dnssync.sources.manifest_files import list_manifests
 from dnssync.sources.objects import ROUTE_KINDS, LabelSelector, SourceObject
-from dnssync.sources.projection import SUPPORTED_KINDS, ProjectionError, project, ref_of
+from dnssync.sources.projection import (
+    CONFIGMAP,
+    SUPPORTED_KINDS,
+    ProjectionError,
+    project,
+    ref_of,
+)
 from dnssync.sources.snapshot import SourceSnapshot
 from dnssync.sources.yaml_input import (
     DEFAULT_LIMITS,
@@ -59,11 +66,14 @@ def read_manifests(
     default_namespace: str = "default",
     annotation_filter: LabelSelector | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    configmaps: Collection[ObjectRef] = (),
 ) -> SourceSnapshot:
     """The objects under directory. ``annotation_filter`` (``--annotation-filter``) drops
     Services and routes whose annotations do not match it, read in full here since the
-    projection keeps only ours; Gateways are kept, as routes need their addresses."""
-    reader = _Reader(default_namespace, annotation_filter)
+    projection keeps only ours; Gateways are kept, as routes need their addresses.
+    ConfigMaps are read only when ``configmaps`` names them (ingress-nginx's TCP/UDP
+    services)."""
+    reader = _Reader(default_namespace, annotation_filter, frozenset(configmaps))
     listing = list_manifests(directory)
     for problem in listing.problems:
         reader.broken(problem.shown, problem.reason)
@@ -89,6 +99,7 @@ def read_manifests(
 class _Reader:
     default_namespace: str
     annotation_filter: LabelSelector | None
+    configmaps: frozenset[ObjectRef] = frozenset()
     objects: list[SourceObject] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     unreadable: set[str] = field(default_factory=set)
@@ -130,7 +141,9 @@ class _Reader:
             self._list(where, document.get("items"))
             return
         kind = (kind or "").lower()
-        if kind not in SUPPORTED_KINDS:
+        if kind == CONFIGMAP and self._named_configmap(document):
+            pass
+        elif kind not in SUPPORTED_KINDS:
             if kind not in IGNORED_KINDS:
                 shown = shorten(document.get("kind"))
                 self.diagnostics.append(
@@ -166,6 +179,14 @@ class _Reader:
             return
         if projected is not None:
             self.objects.append(projected)
+
+    def _named_configmap(self, document: Mapping[str, Any]) -> bool:
+        if not self.configmaps:
+            return False
+        try:
+            return ref_of(document, self.default_namespace) in self.configmaps
+        except ProjectionError:
+            return False
 
     def _list(self, where: str, items: Any) -> None:
         """``kind: List`` (``kubectl get -o yaml``): its items, each an object."""

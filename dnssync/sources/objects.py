@@ -53,6 +53,49 @@ class ServiceObject:
 
 
 @dataclass(frozen=True, slots=True)
+class BackendServiceObject:
+    """A Service that is not a LoadBalancer but carries our annotations: an ingress
+    controller (ingress-nginx's TCP/UDP ConfigMaps) may expose it on its own addresses."""
+
+    ref: ObjectRef
+    annotations: tuple[tuple[str, str], ...]
+    labels: tuple[tuple[str, str], ...]
+    ports: tuple[Port, ...]
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class StreamEntry:
+    """One valid ingress-nginx TCP/UDP services entry: ``"<port>": "<ns>/<svc>:<port>..."``."""
+
+    key: str  # the ConfigMap key as written
+    port: int  # the port the controller exposes
+    namespace: str
+    service: str
+    backend_port: str  # the backend Service port, by number or name, as written
+    proxy_decode: bool = False
+    proxy_encode: bool = False
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class StreamEntryProblem:
+    """An entry the controller would skip (or read differently than it looks): why."""
+
+    key: str
+    message: str
+    skipped: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class StreamServicesObject:
+    """A ConfigMap read as ingress-nginx's ``--tcp-services-configmap`` or
+    ``--udp-services-configmap`` (which of the two is the settings' business)."""
+
+    ref: ObjectRef  # kind: configmap
+    entries: tuple[StreamEntry, ...]
+    problems: tuple[StreamEntryProblem, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class LabelSelector:
     """A Kubernetes label selector (matchLabels and matchExpressions)."""
 
@@ -129,6 +172,13 @@ class NamespaceObject:
     labels: tuple[tuple[str, str], ...]
 
 
-SourceObject = Union[ServiceObject, GatewayObject, RouteObject, NamespaceObject]
+SourceObject = Union[
+    ServiceObject,
+    GatewayObject,
+    RouteObject,
+    NamespaceObject,
+    BackendServiceObject,
+    StreamServicesObject,
+]
 
 ROUTE_KINDS = ("httproute", "tlsroute", "tcproute", "udproute")

@@ -13,9 +13,11 @@ from typing import Any
 from dnssync.model.refs import ObjectRef
 from dnssync.sources.addresses import parse_ip
 from dnssync.sources.annotations import RELEVANT_PREFIXES
+from dnssync.sources.ingress_nginx import parse_stream_services
 from dnssync.sources.objects import (
     ROUTE_KINDS,
     Address,
+    BackendServiceObject,
     GatewayObject,
     LabelSelector,
     Listener,
@@ -31,6 +33,8 @@ from dnssync.sources.objects import (
 
 GATEWAY_GROUP = "gateway.networking.k8s.io"
 SUPPORTED_KINDS = ("service", "gateway", "namespace", *ROUTE_KINDS)
+# Read only when a setting names it (ingress-nginx's TCP/UDP services ConfigMaps).
+CONFIGMAP = "configmap"
 
 
 class ProjectionError(ValueError):
@@ -54,7 +58,8 @@ def ref_of(obj: Mapping[str, Any], default_namespace: str = "default") -> Object
 
 
 def project(obj: Mapping[str, Any], default_namespace: str = "default") -> SourceObject | None:
-    """The projection of obj, or None for objects no rule reads (non-LB Services)."""
+    """The projection of obj, or None for objects no rule reads (Services that are not
+    LoadBalancers and carry none of our annotations)."""
     kind = kind_of(obj)
     if kind == "namespace":
         meta = _mapping(obj.get("metadata"), "metadata")
@@ -66,13 +71,15 @@ def project(obj: Mapping[str, Any], default_namespace: str = "default") -> Sourc
         return _gateway(ref, obj)
     if kind in ROUTE_KINDS:
         return _route(ref, obj)
+    if kind == CONFIGMAP:
+        return parse_stream_services(ref, _mapping(obj.get("data"), "data"))
     raise ProjectionError("kind", f"unsupported kind {obj.get('kind')!r}")
 
 
-def _service(ref: ObjectRef, obj: Mapping[str, Any]) -> ServiceObject | None:
+def _service(ref: ObjectRef, obj: Mapping[str, Any]) -> ServiceObject | BackendServiceObject | None:
     spec = _mapping(obj.get("spec"), "spec")
     if spec.get("type") != "LoadBalancer":
-        return None
+        return _backend_service(ref, obj, spec)
     ports = []
     for index, raw in enumerate(_list(spec.get("ports"), "spec.ports")):
         where = f"spec.ports[{index}]"
@@ -95,6 +102,28 @@ def _service(ref: ObjectRef, obj: Mapping[str, Any]) -> ServiceObject | None:
         if ip is not None or hostname is not None:
             addresses.append(Address(ip=ip, hostname=hostname))
     return ServiceObject(ref, _annotations(obj), _labels(obj), tuple(ports), tuple(addresses))
+
+
+def _backend_service(
+    ref: ObjectRef, obj: Mapping[str, Any], spec: Mapping[str, Any]
+) -> BackendServiceObject | None:
+    """A Service an ingress controller may expose (docs/sources/ingress-nginx.md). Only
+    with our annotations can it have names: without them it is not kept (a small cache)."""
+    annotations = _annotations(obj)
+    if not annotations:
+        return None
+    ports = []
+    for index, raw in enumerate(_list(spec.get("ports"), "spec.ports")):
+        where = f"spec.ports[{index}]"
+        item = _mapping(raw, where)
+        ports.append(
+            Port(
+                port=_port(item.get("port"), f"{where}.port"),
+                protocol=_protocol(item.get("protocol", "TCP"), f"{where}.protocol"),
+                name=str(item["name"]) if item.get("name") else None,
+            )
+        )
+    return BackendServiceObject(ref, annotations, _labels(obj), tuple(ports))
 
 
 def _gateway(ref: ObjectRef, obj: Mapping[str, Any]) -> GatewayObject:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import tempfile
 import textwrap
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 
 from dnssync.engine import EngineSettings, PlanOutcome, apply_plan, compute_plan
@@ -16,6 +16,7 @@ from dnssync.model.changes import Action, Change, ChangeGroup, Plan
 from dnssync.model.diagnostics import Diagnostic
 from dnssync.model.names import DomainName, find_zone
 from dnssync.model.records import RRset
+from dnssync.model.refs import ObjectRef
 from dnssync.providers.base import Provider
 from dnssync.providers.inmemory import InMemoryProvider
 from dnssync.rules.desired import RuleSettings, desired_records
@@ -26,7 +27,10 @@ from dnssync.sources.snapshot import SourceSnapshot
 
 
 def snapshot_of(
-    *files: str, names: Sequence[str] = (), annotation_filter: LabelSelector | None = None
+    *files: str,
+    names: Sequence[str] = (),
+    annotation_filter: LabelSelector | None = None,
+    configmaps: Collection[ObjectRef] = (),
 ) -> SourceSnapshot:
     """Read YAML texts (dedented) as the files of a ``--manifests`` folder."""
     with tempfile.TemporaryDirectory(prefix="dnssync-manifests-") as tmp:
@@ -34,7 +38,7 @@ def snapshot_of(
         for index, text in enumerate(files):
             name = names[index] if index < len(names) else f"m{index:02d}.yaml"
             (directory / name).write_text(textwrap.dedent(text), encoding="utf-8")
-        return read_manifests(directory, annotation_filter=annotation_filter)
+        return read_manifests(directory, annotation_filter=annotation_filter, configmaps=configmaps)
 
 
 def desired_of(*files: str, settings: RuleSettings | None = None) -> MergeResult:

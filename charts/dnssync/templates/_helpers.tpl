@@ -98,6 +98,13 @@ app.kubernetes.io/component: controller
 {{- if and .Values.metrics.serviceMonitor.enabled (not .Values.metrics.service.enabled) }}
 {{- fail "metrics.serviceMonitor.enabled needs metrics.service.enabled" }}
 {{- end }}
+{{- $n := .Values.ingressNginx }}
+{{- if and (or $n.tcpServices $n.udpServices) (not $n.controller) }}
+{{- fail "ingressNginx.tcpServices/udpServices need ingressNginx.controller (the controller's LoadBalancer Service)" }}
+{{- end }}
+{{- if and $n.controller (not (or $n.tcpServices $n.udpServices)) }}
+{{- fail "ingressNginx.controller needs ingressNginx.tcpServices and/or ingressNginx.udpServices" }}
+{{- end }}
 {{- if and (eq $p.name "zonefile") (gt (int .Values.replicaCount) 1) (not $p.zonefile.existingClaim) }}
 {{- fail "the zonefile provider with replicaCount > 1 needs provider.zonefile.existingClaim (a shared volume)" }}
 {{- end }}
@@ -109,6 +116,9 @@ app.kubernetes.io/component: controller
 {{- $p := .Values.provider }}
 {{- $a := list "run" (printf "--provider=%s" $p.name) }}
 {{- range $v.sources }}{{ $a = append $a (printf "--source=%s" .) }}{{ end }}
+{{- with $v.ingressNginx.controller }}{{ $a = append $a (printf "--ingress-nginx-controller=%s" .) }}{{ end }}
+{{- with $v.ingressNginx.tcpServices }}{{ $a = append $a (printf "--ingress-nginx-tcp-services=%s" .) }}{{ end }}
+{{- with $v.ingressNginx.udpServices }}{{ $a = append $a (printf "--ingress-nginx-udp-services=%s" .) }}{{ end }}
 {{- range $v.namespaces }}{{ $a = append $a (printf "--namespace=%s" .) }}{{ end }}
 {{- with $v.labelSelector }}{{ $a = append $a (printf "--label-selector=%s" .) }}{{ end }}
 {{- with $v.annotationFilter }}{{ $a = append $a (printf "--annotation-filter=%s" .) }}{{ end }}

@@ -12,6 +12,8 @@ from dnssync.sources.kube.resources import Resource
 from dnssync.sources.kube.settings import WatchSettings
 from dnssync.sources.objects import LabelSelector
 
+NAME_FIELD = "metadata.name="
+
 # A continue token that expired (410) mid-list restarts the list, at most this often.
 MAX_LIST_RESTARTS = 3
 
@@ -24,8 +26,13 @@ class ListTarget:
     namespace: str | None = None
     label_selector: str | None = None  # server-side
     annotation_filter: LabelSelector | None = None  # client-side
+    # Server-side; ``metadata.name=X`` also lets RBAC grant one object by resourceNames.
+    field_selector: str | None = None
 
     def describe(self) -> str:
+        if self.field_selector and self.field_selector.startswith(NAME_FIELD):
+            name = self.field_selector.removeprefix(NAME_FIELD)
+            return f"{self.resource.qualified}/{self.resource.version} {self.namespace}/{name}"
         return self.resource.describe(self.namespace)
 
 
@@ -57,6 +64,8 @@ def _list_once(api: KubeApi, target: ListTarget, settings: WatchSettings) -> Lis
             query.append(("continue", token))
         if target.label_selector:
             query.append(("labelSelector", target.label_selector))
+        if target.field_selector:
+            query.append(("fieldSelector", target.field_selector))
         page = api.request("GET", path, query=query, timeout=settings.request_timeout)
         if not isinstance(page, dict):
             raise KubeTransportError(f"list {path}: answer is not an object")

@@ -51,7 +51,7 @@ class Reflector:
         self.target = target
         self.store = store
         self.settings = settings
-        self.scope = Scope(target.resource.qualified, target.namespace)
+        self.scope = Scope(target.resource.qualified, target.namespace, target.field_selector)
         self._on_changes = on_changes
         self._on_state = on_state
         self._rng = rng or random.Random()
@@ -160,6 +160,8 @@ class Reflector:
         ]
         if self.target.label_selector:
             query.append(("labelSelector", self.target.label_selector))
+        if self.target.field_selector:
+            query.append(("fieldSelector", self.target.field_selector))
         stream = self.api.watch(
             self.target.resource.path(self.target.namespace),
             query,

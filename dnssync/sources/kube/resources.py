@@ -61,3 +61,4 @@ class Resource:
 SERVICES = Resource("Service", "services")
 NAMESPACES = Resource("Namespace", "namespaces", namespaced=False)
 EVENTS = Resource("Event", "events")
+CONFIGMAPS = Resource("ConfigMap", "configmaps")

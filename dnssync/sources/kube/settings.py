@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from dnssync.sources.filters import ObjectFilter
+from dnssync.sources.ingress_nginx import IngressNginxSettings
 from dnssync.sources.kube.backoff import Backoff
 from dnssync.sources.kube.client import ClientSettings
 
@@ -17,6 +18,8 @@ class ClusterSettings:
     client: ClientSettings
     sources: tuple[str, ...]
     object_filter: ObjectFilter = field(default_factory=ObjectFilter)
+    # ingress-nginx's ConfigMaps (read by name) and controller Service.
+    ingress_nginx: IngressNginxSettings = field(default_factory=IngressNginxSettings)
 
 
 @dataclass(frozen=True, slots=True)

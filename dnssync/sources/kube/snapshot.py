@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from dnssync.model.diagnostics import Diagnostic
 from dnssync.model.refs import ObjectRef
 from dnssync.sources.filters import ObjectFilter
+from dnssync.sources.ingress_nginx import IngressNginxSettings
 from dnssync.sources.kube.api import KubeApi
 from dnssync.sources.kube.changes import ObjectKey
 from dnssync.sources.kube.client import connect, describe_config_source
@@ -18,7 +19,12 @@ from dnssync.sources.kube.failures import discovery_failure, failure_diagnostic
 from dnssync.sources.kube.lister import ListTarget, list_target
 from dnssync.sources.kube.resources import GATEWAY_GROUP, SERVICES
 from dnssync.sources.kube.settings import ClusterSettings, WatchSettings
-from dnssync.sources.kube.targets import namespace_target, needs_namespaces, targets_for
+from dnssync.sources.kube.targets import (
+    configmap_targets,
+    namespace_target,
+    needs_namespaces,
+    targets_for,
+)
 from dnssync.sources.snapshot import SourceSnapshot
 
 log = logging.getLogger(__name__)
@@ -48,7 +54,13 @@ def read_cluster(cluster: ClusterSettings) -> SourceSnapshot:
     api = connect(cluster.client)
     try:
         origin = describe_config_source(cluster.client)
-        return read_once(api, cluster.sources, cluster.object_filter, origin=origin)
+        return read_once(
+            api,
+            cluster.sources,
+            cluster.object_filter,
+            origin=origin,
+            ingress_nginx=cluster.ingress_nginx,
+        )
     finally:
         api.close()
 
@@ -59,6 +71,7 @@ def read_once(
     object_filter: ObjectFilter,
     settings: WatchSettings | None = None,
     origin: str = "",
+    ingress_nginx: IngressNginxSettings | None = None,
 ) -> SourceSnapshot:
     """One consistent list per resource. Partial failures give ``complete=False``;
     when nothing at all can be read, raises KubeError (the cluster is unusable)."""
@@ -67,8 +80,10 @@ def read_once(
     problems: list[Diagnostic] = []
     errors: list[KubeError] = []
     complete = True
-    if "service" in sources:
+    ingress_nginx = ingress_nginx or IngressNginxSettings()
+    if "service" in sources or ingress_nginx.enabled:
         targets.extend(targets_for(SERVICES, object_filter))
+    targets.extend(configmap_targets(ingress_nginx))
     if "gateway" in sources:
         try:
             discovery = discover_gateway_api(api, timeout=settings.request_timeout)

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from dnssync.model.diagnostics import Diagnostic, Severity
 from dnssync.model.refs import ObjectRef
 from dnssync.sources.filters import ObjectFilter
+from dnssync.sources.ingress_nginx import IngressNginxSettings
 from dnssync.sources.kube.api import KubeApi
 from dnssync.sources.kube.backoff import retries
 from dnssync.sources.kube.changes import ObjectChange, ObjectKey
@@ -37,11 +38,16 @@ from dnssync.sources.kube.errors import KubeError
 from dnssync.sources.kube.failures import discovery_failure, failure_diagnostic, failure_message
 from dnssync.sources.kube.lister import ListTarget
 from dnssync.sources.kube.reflector import Reflector
-from dnssync.sources.kube.resources import GATEWAY_GROUP, SERVICES, Resource
+from dnssync.sources.kube.resources import CONFIGMAPS, GATEWAY_GROUP, SERVICES, Resource
 from dnssync.sources.kube.settings import ClusterSettings, WatchSettings
 from dnssync.sources.kube.snapshot import build_snapshot
 from dnssync.sources.kube.store import Store
-from dnssync.sources.kube.targets import namespace_target, needs_namespaces, targets_for
+from dnssync.sources.kube.targets import (
+    configmap_targets,
+    namespace_target,
+    needs_namespaces,
+    targets_for,
+)
 from dnssync.sources.snapshot import SourceSnapshot, SourceStatus
 
 log = logging.getLogger(__name__)
@@ -70,6 +76,7 @@ class ClusterSource:
         rediscover_interval: float = 300.0,
         owns_api: bool = False,
         rng: random.Random | None = None,
+        ingress_nginx: IngressNginxSettings | None = None,
     ) -> None:
         """``watch_namespaces``: None reads Namespaces only when a Gateway listener selects
         route namespaces by label; True always; False never."""
@@ -78,6 +85,7 @@ class ClusterSource:
         self.object_filter = object_filter or ObjectFilter()
         self.settings = settings or WatchSettings()
         self.watch_namespaces = watch_namespaces
+        self.ingress_nginx = ingress_nginx or IngressNginxSettings()
         self.rediscover_interval = rediscover_interval
         self._owns_api = owns_api
         self._rng = rng or random.Random()
@@ -114,6 +122,7 @@ class ClusterSource:
             settings=settings,
             watch_namespaces=watch_namespaces,
             owns_api=True,
+            ingress_nginx=cluster.ingress_nginx,
         )
 
     # ------------------------------------------------------------------ public API
@@ -128,8 +137,13 @@ class ClusterSource:
             if self._started:
                 return
             self._started = True
-            if "service" in self.sources:
+            # The ingress-nginx controller Service and backends are Services.
+            if "service" in self.sources or self.ingress_nginx.enabled:
                 self._add_resource(SERVICES)
+            if self.ingress_nginx.enabled:
+                self._resources[CONFIGMAPS.key] = CONFIGMAPS
+                for target in configmap_targets(self.ingress_nginx):
+                    self._add_reflector(target)
             if self.watch_namespaces:
                 self._start_namespaces()
         if "gateway" in self.sources:

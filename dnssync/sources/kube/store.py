@@ -19,6 +19,7 @@ from dnssync.sources.kube.entries import Entry
 class Scope:
     resource: str  # Resource.qualified
     namespace: str | None  # None: all namespaces (or a cluster-scoped resource)
+    field_selector: str | None = None  # one named object (a ConfigMap by name)
 
 
 class Store:

@@ -7,6 +7,8 @@
   Services and routes.
 * Gateways are read unfiltered by labels and annotations: a route that passes the filters
   still needs its parent Gateway, and the rules decide what a Gateway itself publishes.
+* ingress-nginx's TCP/UDP services ConfigMaps: each one by name (``fieldSelector``),
+  when the settings name them.
 * Namespaces are read only when a Gateway listener selects route namespaces by label
   (``allowedRoutes.namespaces.from: Selector``); only then is cluster-wide list/watch on
   namespaces needed.
@@ -17,8 +19,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from dnssync.sources.filters import ObjectFilter
-from dnssync.sources.kube.lister import ListTarget
-from dnssync.sources.kube.resources import NAMESPACES, Resource
+from dnssync.sources.ingress_nginx import IngressNginxSettings
+from dnssync.sources.kube.lister import NAME_FIELD, ListTarget
+from dnssync.sources.kube.resources import CONFIGMAPS, NAMESPACES, Resource
 from dnssync.sources.kube.selectors import format_selector
 from dnssync.sources.objects import GatewayObject, NamespacesFrom, SourceObject
 
@@ -35,6 +38,15 @@ def targets_for(resource: Resource, object_filter: ObjectFilter) -> list[ListTar
         object_filter.namespaces if object_filter.namespaces and resource.namespaced else (None,)
     )
     return [ListTarget(resource, ns, selector, annotations) for ns in namespaces]
+
+
+def configmap_targets(settings: IngressNginxSettings) -> list[ListTarget]:
+    """ingress-nginx's ConfigMaps, each by name (RBAC can grant exactly those two, with
+    resourceNames), unfiltered: the settings name them."""
+    return [
+        ListTarget(CONFIGMAPS, ref.namespace, field_selector=NAME_FIELD + ref.name)
+        for ref, _ in settings.configmaps
+    ]
 
 
 def namespace_target() -> ListTarget:
