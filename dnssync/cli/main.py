@@ -23,6 +23,7 @@ from dnssync.cli.config import Value, environment, resolve, show_value
 from dnssync.cli.config_file import load_file, shown_path
 from dnssync.cli.options import (
     CORE_OPTIONS,
+    SOURCE_DESCRIPTIONS,
     SOURCE_OPTIONS,
     CoreSettings,
     core_settings,
@@ -404,4 +405,7 @@ def _providers(classes: dict[str, type[Provider]]) -> int:
             console.print(
                 f"    --{option.flag}: {option.help}{shown} [{option.env_var}]", markup=False
             )
+    console.print("[bold]sources[/bold] (--source):", markup=True)
+    for kind, description in SOURCE_DESCRIPTIONS:
+        console.print(f"    {kind}: {description}", markup=False)
     return EXIT_OK

@@ -23,6 +23,19 @@ SOURCE_KINDS = ("service", "gateway")
 # Kinds that are on as soon as their own flags are given (naming them alone is not enough).
 FLAG_SOURCE_KINDS = ("ingress-nginx",)
 
+# What `dnssync providers` lists under "sources": kind, what it reads, the flags it needs.
+SOURCE_DESCRIPTIONS: tuple[tuple[str, str], ...] = (
+    ("service", "LoadBalancer Services (status addresses, ports for SRV)"),
+    ("gateway", "Gateways and their HTTP/TLS/TCP/UDP routes"),
+    (
+        "ingress-nginx",
+        "backends of ingress-nginx's TCP/UDP services ConfigMaps, on the controller "
+        "Service's addresses; on with --ingress-nginx-controller and "
+        "--ingress-nginx-tcp-services/--ingress-nginx-udp-services "
+        "(docs/sources/ingress-nginx.md)",
+    ),
+)
+
 SOURCE_OPTIONS: tuple[Option, ...] = (
     Option("manifests", "read objects from the YAML manifests under this directory"),
     Option("kubeconfig", "read objects from the cluster of this kubeconfig"),

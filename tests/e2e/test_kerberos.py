@@ -198,12 +198,15 @@ def kdc_records(port: int | None, udp: str | None, tcp: str | None) -> Expected:
 # --------------------------------------------------------------------------- kinit evidence
 
 
-def assert_found_via_srv(result: KinitResult, proto: str, port: int, address: str) -> None:
-    """kinit got a TGT from ``address:port`` over ``proto``, which it found via SRV."""
+def assert_found_via_srv(
+    result: KinitResult, proto: str, port: int, address: str, target: str | None = None
+) -> None:
+    """kinit got a TGT from ``address:port`` over ``proto``, which it found via SRV
+    (targeting ``target``, by default the worked example's ``kdc-<proto>``)."""
     assert result.ok, result.describe()
     assert f"krbtgt/{REALM}@{REALM}" in result.klist, result.klist
     trace = result.trace_lines("")
-    target = f"kdc-{proto}.{ZONE}."
+    target = target or f"kdc-{proto}.{ZONE}."
     transport = "dgram" if proto == "udp" else "stream"
     expected_in_order = [
         f"Sending DNS SRV query for _kerberos._{proto}.{REALM}.",
