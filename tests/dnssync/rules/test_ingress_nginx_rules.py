@@ -7,12 +7,14 @@ exact desired RRsets and the exact (object, field, reason) of every warning.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
 from dnssync.model.refs import ObjectRef
 from dnssync.rules.desired import RuleSettings, desired_records
 from dnssync.sources.ingress_nginx import IngressNginxSettings
+from dnssync.sources.manifests import read_manifests
 from dnssync.testing.scenarios import desired_lines, problems, snapshot_of
 
 NGINX = IngressNginxSettings.parse(
@@ -369,3 +371,24 @@ def test_bad_backend_annotation_keeps_its_records() -> None:
 def test_settings_name_the_flag(flags: tuple[str, str, str], message: str) -> None:
     with pytest.raises(ValueError, match=message.replace("(", r"\(")):
         IngressNginxSettings.parse(*flags)
+
+
+def test_the_worked_example() -> None:
+    """examples/ingress-nginx gives what docs/sources/ingress-nginx.md shows."""
+    folder = Path(__file__).resolve().parents[3] / "examples" / "ingress-nginx"
+    snapshot = read_manifests(folder, configmaps=CONFIGMAPS)
+    assert not snapshot.diagnostics, [str(d) for d in snapshot.diagnostics]
+    result = desired_records(snapshot.objects, SETTINGS)
+    assert result.diagnostics == []
+    assert desired_lines(result) == [
+        "_domain._tcp.example.com. 300 SRV 0 100 53 ns1.example.com.",
+        "_domain._udp.example.com. 300 SRV 0 100 53 ns1.example.com.",
+        "_kerberos._tcp.example.com. 300 SRV 0 100 88 kdc.example.com.",
+        "_kerberos._udp.example.com. 300 SRV 0 100 88 kdc.example.com.",
+        "kdc.example.com. 300 A 203.0.113.30",
+        "ns1.example.com. 300 A 203.0.113.30",
+    ]
+    docs = (folder.parents[1] / "docs" / "sources" / "ingress-nginx.md").read_text()
+    for line in desired_lines(result):
+        name, ttl, rtype, data = line.split(" ", 3)
+        assert f"{name} {rtype} {ttl} {data}" in docs
