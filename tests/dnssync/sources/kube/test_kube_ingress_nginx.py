@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +18,13 @@ from dnssync.sources.kube.api import KubeApi
 from dnssync.sources.kube.backoff import Backoff
 from dnssync.sources.objects import StreamServicesObject
 from dnssync.testing.scenarios import desired_lines
-from tests.dnssync.sources.kube.kube_testkit import Objects, eventually
+from tests.dnssync.sources.kube.kube_testkit import (
+    Objects,
+    eventually,
+    plan_json,
+    records,
+    unique,
+)
 
 pytestmark = pytest.mark.k8s
 
@@ -194,3 +201,48 @@ def test_a_configmap_that_does_not_exist_yet_is_picked_up(
     assert [(d.subject, d.field) for d in diagnostics if d.ref == found.ref] == [
         (f"configmap/{nginx_ns}/tcp-services", "data[x]")
     ]
+
+
+def test_plan_from_the_cluster_and_a_reader_without_the_configmaps(
+    objects: Objects, ns: str, nginx_ns: str, kubeconfig: Path, tmp_path: Path
+) -> None:
+    domain = f"{ns}.example.com"
+    objects.service(
+        nginx_ns,
+        CONTROLLER,
+        ports=({"port": 5432, "protocol": "TCP"},),
+        ingress=[{"ip": "192.0.2.70"}],
+    )
+    configmap(objects, nginx_ns, "tcp-services", {"5432": f"{ns}/pg:postgresql"})
+    objects.service(
+        ns,
+        "pg",
+        type_="ClusterIP",
+        ports=({"name": "postgresql", "port": 5432, "protocol": "TCP"},),
+        annotations={"dnssync.io/hostname": f"db.{domain}", "dnssync.io/srv-domain": domain},
+    )
+    flags = [
+        "--provider",
+        "inmemory",
+        "--zone",
+        "example.com",
+        f"--ingress-nginx-controller={nginx_ns}/{CONTROLLER}",
+        f"--ingress-nginx-tcp-services={nginx_ns}/tcp-services",
+    ]
+    _, plan, _ = plan_json(["--kubeconfig", str(kubeconfig), *flags])
+    mine = {r for r in records(plan) if domain in r[0]}
+    assert mine == {
+        (f"db.{domain}.", "A", ("192.0.2.70",)),
+        (f"_postgresql._tcp.{domain}.", "SRV", (f"0 100 5432 db.{domain}.",)),
+    }
+
+    # Without RBAC on the ConfigMap: the error names it, the run is incomplete (no deletes).
+    reader = objects.reader_kubeconfig(
+        tmp_path,
+        unique("no-configmaps"),
+        [{"apiGroups": [""], "resources": ["services"], "verbs": ["get", "list", "watch"]}],
+    )
+    _, plan, err = plan_json(["--kubeconfig", str(reader), *flags], expected=(1,))
+    assert "forbidden to list configmaps" in err, err
+    assert "no records are deleted" in err
+    assert not [c for c in plan["changes"] if c["action"] == "delete"]
