@@ -12,6 +12,7 @@ The rules read, for a backend, the two ConfigMaps and the controller Service
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -30,6 +31,9 @@ from dnssync.sources.objects import (
     StreamEntry,
     StreamServicesObject,
 )
+
+# ConfigMap keys the API server accepts (and the sign Go's Atoi reads).
+_PLAIN_KEY = re.compile(r"[-._a-zA-Z0-9+]{1,253}")
 
 Lookup = Callable[[ObjectRef], SourceObject | None]
 """Finds an object by reference (kind, namespace, name); None when there is none."""
@@ -73,7 +77,7 @@ def configmap_diagnostics(
     return [
         for_object(
             configmap.ref,
-            f"data[{problem.key}]",
+            f"data[{_shown_key(problem.key)}]",
             problem.message,
             reason="InvalidStreamEntry" if problem.skipped else "IgnoredStreamField",
         )
@@ -216,6 +220,15 @@ def _reachable(
             )
         )
     return kept
+
+
+def _shown_key(key: str) -> str:
+    """A key as the API server allows them, as is; anything else (a manifest can hold any
+    text) quoted and cut, so a field name stays one short line."""
+    if _PLAIN_KEY.fullmatch(key):
+        return key
+    text = ascii(key)
+    return text if len(text) <= 64 else text[:60] + "...'"
 
 
 def _short(ref: ObjectRef) -> str:

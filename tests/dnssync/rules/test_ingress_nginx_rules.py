@@ -10,10 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dnssync.model.refs import ObjectRef
 from dnssync.rules.desired import RuleSettings, desired_records
-from dnssync.sources.ingress_nginx import IngressNginxSettings
+from dnssync.rules.ingress_nginx import configmap_diagnostics
+from dnssync.sources.ingress_nginx import IngressNginxSettings, parse_stream_services
 from dnssync.sources.manifests import read_manifests
 from dnssync.testing.scenarios import desired_lines, problems, snapshot_of
 
@@ -392,3 +395,16 @@ def test_the_worked_example() -> None:
     for line in desired_lines(result):
         name, ttl, rtype, data = line.split(" ", 3)
         assert f"{name} {rtype} {ttl} {data}" in docs
+
+
+@given(
+    st.dictionaries(
+        st.text(max_size=300), st.one_of(st.text(max_size=40), st.integers(), st.none()), max_size=4
+    )
+)
+def test_warnings_name_the_key_on_one_short_line(data: dict[str, object]) -> None:
+    parsed = parse_stream_services(CONFIGMAPS[0], data)
+    for diagnostic in configmap_diagnostics(parsed, NGINX):
+        assert diagnostic.field.startswith("data[") and diagnostic.field.endswith("]")
+        assert diagnostic.field.isprintable() and len(diagnostic.field) < 80
+        assert diagnostic.ref == CONFIGMAPS[0]
