@@ -198,7 +198,8 @@ def test_kinit_finds_the_kdc_behind_ingress_nginx_only_through_srv(
 
             # The UDP entry leaves udp-services: its SRV goes, kinit falls back to TCP.
             set_data("udp-services", {})
-            wait_for(daemon, zone_server, records(False, True, LB_IP))
+            took = wait_for(daemon, zone_server, records(False, True, LB_IP))
+            print(f"udp-services edit -> zone: {took:.2f}s")
             assert_found_via_srv(kdc.kinit(), "tcp", PORT, LB_IP, TARGET)
 
             # The controller's load balancer moves: the A record follows, and kinit.
@@ -208,7 +209,8 @@ def test_kinit_finds_the_kdc_behind_ingress_nginx_only_through_srv(
                 {"status": {"loadBalancer": {"ingress": [{"ip": NEW_LB_IP}]}}},
                 content_type=MERGE,
             )
-            wait_for(daemon, zone_server, records(False, True, NEW_LB_IP))
+            took = wait_for(daemon, zone_server, records(False, True, NEW_LB_IP))
+            print(f"controller status change -> zone: {took:.2f}s")
             kdc.restart(**endpoints(NEW_LB_IP))
             assert_found_via_srv(kdc.kinit(), "tcp", PORT, NEW_LB_IP, TARGET)
 
