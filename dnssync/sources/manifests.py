@@ -169,6 +169,11 @@ class _Reader:
                 # Not even its name can be read: it may be any object we publish.
                 self.broken(where, exc.message, exc.field, reason="InvalidObject")
                 return
+            if kind == CONFIGMAP:
+                # An ingress-nginx ConfigMap decides what other objects publish: those
+                # records cannot be told apart, so nothing is deleted.
+                self.broken(f"{ref} in {where}", exc.message, exc.field, reason="InvalidObject")
+                return
             # The object exists: its records are kept, while deletes elsewhere go on.
             self.unreadable.add(str(ref))
             self.diagnostics.append(

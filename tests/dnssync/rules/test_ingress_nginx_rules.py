@@ -408,3 +408,10 @@ def test_warnings_name_the_key_on_one_short_line(data: dict[str, object]) -> Non
         assert diagnostic.field.startswith("data[") and diagnostic.field.endswith("]")
         assert diagnostic.field.isprintable() and len(diagnostic.field) < 80
         assert diagnostic.ref == CONFIGMAPS[0]
+
+
+def test_an_unreadable_configmap_makes_the_run_incomplete() -> None:
+    snapshot = snapshot_of(configmap("tcp-services", "[not, a, map]"), configmaps=CONFIGMAPS)
+    assert not snapshot.complete
+    (problem,) = snapshot.diagnostics
+    assert problem.subject.startswith(TCP_CM) and problem.field == "data"
