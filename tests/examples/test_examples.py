@@ -1,0 +1,68 @@
+"""Every folder in examples/ plans exactly what its ``plan.txt`` says.
+
+``plan.txt`` is the transcript the docs quote (docs/rules.md): its first line is the
+command (``$ dnssync plan --manifests examples/<name> ...``), the rest is what that command
+prints, stdout then stderr. The command runs here as a user would run it, from the
+repository root in a process of its own, so a rule change that alters an example fails
+until the transcript (and the page quoting it) is brought up to date.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLES = sorted(p for p in (REPO / "examples").iterdir() if p.is_dir())
+NO_CHANGES = "No changes. DNS is up to date."
+
+
+def transcript(example: Path) -> tuple[list[str], str]:
+    """The command's arguments (after ``dnssync``) and the expected output."""
+    path = example / "plan.txt"
+    assert path.is_file(), (
+        f"examples/{example.name} has no plan.txt: write the command as its first line "
+        f"('$ dnssync plan --manifests examples/{example.name} ...') and its output below"
+    )
+    first, _, expected = path.read_text(encoding="utf-8").partition("\n")
+    assert first.startswith("$ dnssync plan "), f"{path}: the first line must be the command"
+    argv = shlex.split(first[len("$ dnssync ") :])
+    assert argv[1:3] == ["--manifests", f"examples/{example.name}"], (
+        f"{path}: the command must plan this folder: --manifests examples/{example.name}"
+    )
+    return argv, expected
+
+
+def run_dnssync(argv: list[str]) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DNSSYNC_")}
+    env.pop("KUBECONFIG", None)
+    return subprocess.run(
+        [sys.executable, "-m", "dnssync", *argv],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[p.name for p in EXAMPLES])
+def test_example_plans_as_its_transcript_says(example: Path) -> None:
+    argv, expected = transcript(example)
+    result = run_dnssync(argv)
+    assert result.stdout + result.stderr == expected
+    assert result.returncode == (0 if result.stdout.startswith(NO_CHANGES) else 2), result.stderr
+
+
+def test_every_transcript_is_quoted_in_the_docs() -> None:
+    """The docs show each example's output verbatim, so what they show is what runs."""
+    docs = "\n".join(p.read_text(encoding="utf-8") for p in (REPO / "docs").rglob("*.md"))
+    for example in EXAMPLES:
+        text = (example / "plan.txt").read_text(encoding="utf-8")
+        assert text.rstrip("\n") in docs, f"examples/{example.name}/plan.txt is not in docs/"
