@@ -5,8 +5,8 @@ records without one, or with another owner, are never changed or deleted, and cr
 over them is refused and reported. A record and its TXT always travel in one group.
 An ownership TXT that does not parse exactly (``Untrusted``, docs/ownership.md) counts as
 data nobody owns: never ours, never an orphan, and it blocks creates at its name.
-Names at or below a delegation, or below a DNAME, are occluded (docs/providers/zonefile.md,
-"Occluded names"): nothing is planned there, and NS, DNAME and SOA are never changed.
+Names at or below a delegation, or below a DNAME, are occluded (docs/safety.md, "Occluded
+names"): nothing is planned there, and NS, DNAME and SOA are never changed.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ until the transcript (and the page quoting it) is brought up to date.
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -60,9 +61,37 @@ def test_example_plans_as_its_transcript_says(example: Path) -> None:
     assert result.returncode == (0 if result.stdout.startswith(NO_CHANGES) else 2), result.stderr
 
 
+PAGES = [REPO / "README.md", *sorted((REPO / "docs").rglob("*.md"))]
+FENCED = re.compile(r"^```[a-z]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
+
+
+def quoted_transcripts() -> list[tuple[str, str]]:
+    """(page, block) for every fenced block of the pages that starts with an example's
+    ``$ dnssync plan --manifests examples/...`` line."""
+    found = []
+    for page in PAGES:
+        for block in FENCED.findall(page.read_text(encoding="utf-8")):
+            if block.startswith("$ dnssync plan --manifests examples/"):
+                found.append((str(page.relative_to(REPO)), block))
+    return found
+
+
 def test_every_transcript_is_quoted_in_the_docs() -> None:
     """The docs show each example's output verbatim, so what they show is what runs."""
-    docs = "\n".join(p.read_text(encoding="utf-8") for p in (REPO / "docs").rglob("*.md"))
+    blocks = [block for _, block in quoted_transcripts()]
     for example in EXAMPLES:
         text = (example / "plan.txt").read_text(encoding="utf-8")
-        assert text.rstrip("\n") in docs, f"examples/{example.name}/plan.txt is not in docs/"
+        assert text in blocks, f"examples/{example.name}/plan.txt is not quoted in docs/"
+
+
+def test_every_quoted_transcript_is_current() -> None:
+    """A page quoting an example's plan quotes all of it, as it is now."""
+    transcripts = {
+        (example / "plan.txt").read_text(encoding="utf-8").partition("\n")[0]: example
+        for example in EXAMPLES
+    }
+    for page, block in quoted_transcripts():
+        command = block.partition("\n")[0]
+        assert command in transcripts, f"{page}: {command!r} is no example's plan.txt command"
+        expected = (transcripts[command] / "plan.txt").read_text(encoding="utf-8")
+        assert block == expected, f"{page}: the quoted output of {command!r} is stale"
