@@ -41,7 +41,7 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    """Usage errors exit 1: exit 2 means "changes" for ``plan`` (design section 6)."""
+    """Usage errors exit 1: exit 2 means "changes" for ``plan`` (docs/cli.md)."""
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         kwargs["allow_abbrev"] = False

@@ -1,4 +1,4 @@
-"""Keep secrets out of everything the CLI prints (design section 7).
+"""Keep secrets out of everything the CLI prints (docs/cli.md, "Secrets in messages").
 
 Two nets: the values of settings declared ``secret=True`` (from flags, environment and
 config file) are replaced wherever they appear, and the userinfo of any URL

@@ -146,7 +146,7 @@ class ReconcileLoop:
                 # The retry re-reads provider state: the cache may be stale.
                 self._stop.wait(delay)
                 self.request_full()
-            # An unsafe plan waits for the next scheduled resync (design section 5).
+            # An unsafe plan waits for the next scheduled resync (docs/safety.md).
             return
         self._failures = 0
         if outcome.applied:

@@ -59,7 +59,7 @@ class ChangeGroup:
     """A record change together with its ownership TXT change.
 
     Providers must apply a group in one atomic request: a record and its TXT always travel
-    together (design section 4).
+    together (docs/ownership.md).
     """
 
     changes: tuple[Change, ...]

@@ -1,6 +1,6 @@
 """The diff of one zone: desired records + provider records + ownership -> change groups.
 
-Rules (design section 4): a record is ours only if its ownership TXT names our owner id;
+Rules (docs/safety.md): a record is ours only if its ownership TXT names our owner id;
 records without one, or with another owner, are never changed or deleted, and creating
 over them is refused and reported. A record and its TXT always travel in one group.
 An ownership TXT that does not parse exactly (``Untrusted``, docs/ownership.md) counts as

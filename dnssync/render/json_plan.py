@@ -1,4 +1,4 @@
-"""The JSON plan document of design section 6, exactly."""
+"""The JSON plan document of docs/cli.md ("Output"), exactly."""
 
 from __future__ import annotations
 

@@ -1,1 +1,1 @@
-"""The record rules of design section 3: projected objects in, desired records out."""
+"""The record rules of docs/rules.md: projected objects in, desired records out."""

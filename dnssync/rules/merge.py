@@ -1,4 +1,4 @@
-"""Merging claims from several objects into RRsets (design section 3, "Merging").
+"""Merging claims from several objects into RRsets (docs/rules.md, "When objects share a name").
 
 - SRV: the union of all contributed records.
 - Address records: objects with the same (port, protocol) set are replicas and their

@@ -45,7 +45,7 @@ class ChosenAddresses:
 def choose_addresses(
     ref: ObjectRef, addresses: Sequence[Address], status_field: str, claims: Claims
 ) -> ChosenAddresses:
-    """Design section 3: IPs win over hostnames; of several hostnames the first is used."""
+    """docs/rules.md: IPs win over hostnames; of several hostnames the first is used."""
     ips = [a.ip for a in addresses if a.ip is not None]
     hostnames: list[str] = []
     for address in addresses:

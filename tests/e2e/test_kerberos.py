@@ -1,6 +1,6 @@
 """End to end: a real MIT Kerberos client finds its KDC only through records dnssync wrote.
 
-The design's worked example (section 3), with real software on both ends:
+The worked example of docs/rules.md, with real software on both ends:
 
 * a private network + mount namespace whose ``/etc/resolv.conf`` names 127.0.0.1, where
   BIND9 serves the TSIG-protected zone ``example.com`` on port 53;

@@ -1,4 +1,4 @@
-"""Warnings as Kubernetes Events on the offending object (design section 2).
+"""Warnings as Kubernetes Events on the offending object (docs/daemon.md, "Events").
 
 One Event per (object, reason, message), type Warning, written as a core/v1 Event so that
 ``kubectl describe`` and ``kubectl get events`` show it. The same problem found again by

@@ -1,4 +1,4 @@
-"""The provider's options (design section 8) and their validated form."""
+"""The provider's options (docs/providers/google.md) and their validated form."""
 
 from __future__ import annotations
 

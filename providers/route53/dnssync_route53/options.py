@@ -1,4 +1,4 @@
-"""The provider's options (design section 8) and their validated form. No boto3 here."""
+"""The provider's options (docs/providers/route53.md) and their validated form. No boto3 here."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``dnssync plan`` and ``apply`` in-process: exit codes, outputs and errors (design section 6)."""
+"""``dnssync plan`` and ``apply`` in-process: exit codes, outputs and errors (docs/cli.md)."""
 
 from __future__ import annotations
 

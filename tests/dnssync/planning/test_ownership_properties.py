@@ -1,4 +1,4 @@
-"""Property tests of ownership over randomised zones (design section 4).
+"""Property tests of ownership over randomised zones (docs/ownership.md).
 
 Zones hold records without ownership TXT, with another owner's, with ours (typed or
 pre-v0.12), orphan TXTs and unrelated TXT data; desired records are random too. Whatever

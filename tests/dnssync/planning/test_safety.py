@@ -1,4 +1,4 @@
-"""Policies, the safety threshold and never-delete-on-failed-source (design section 5)."""
+"""Policies, the safety threshold and never-delete-on-failed-source (docs/safety.md)."""
 
 from __future__ import annotations
 

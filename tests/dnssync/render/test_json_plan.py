@@ -1,4 +1,4 @@
-"""Renderers: the JSON document (the contract of design section 6), markdown and text."""
+"""Renderers: the JSON document (the contract of docs/cli.md), markdown and text."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Design section 3 for Gateways and their routes: one table of manifests and exact records."""
+"""docs/rules.md for Gateways and their routes: one table of manifests and exact records."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Merging claims of several objects (design section 3, "Merging across objects")."""
+"""Merging claims of several objects (docs/rules.md, "When objects share a name")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Design section 3 for LoadBalancer Services: one table of manifests and exact records.
+"""docs/rules.md for LoadBalancer Services: one table of manifests and exact records.
 
 Each case is a small YAML manifest, the exact desired RRsets (``name. ttl TYPE values``)
 and the exact (object, field, reason) of every warning.

@@ -1,4 +1,4 @@
-"""Namespace, label-selector and annotation filters on sources (design section 5)."""
+"""Namespace, label-selector and annotation filters on sources (docs/sources/service.md)."""
 
 from __future__ import annotations
 

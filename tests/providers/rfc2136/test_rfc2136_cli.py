@@ -1,6 +1,6 @@
 """End to end through the CLI: manifests -> planner -> rfc2136 -> a real server -> DNS answers.
 
-The design's worked examples (section 3): the Kerberos protocol split (two LoadBalancers
+The worked examples of docs/rules.md: the Kerberos protocol split (two LoadBalancers
 with IPs: A records + SRV) and the same split on AWS (LB hostnames: CNAMEs, and SRV
 targets that are the LB hostnames themselves). After ``dnssync apply`` the records are
 resolved with plain dnspython queries against the server, and a second ``dnssync plan``

@@ -1,4 +1,4 @@
-"""The design's worked examples through the CLI and ExternalDNS's own webhook server.
+"""The worked examples of docs/rules.md through the CLI and ExternalDNS's own webhook server.
 
 ``dnssync plan`` -> ``apply`` -> ``plan`` with ``--provider webhook`` against
 ``external-dns --webhook-server``:

@@ -75,7 +75,7 @@ def route(
 def object_set(ns: str) -> list[dict[str, Any]]:
     kerberos = [{"name": "kerberos", "port": 88, "protocol": "TCP"}]
     return [
-        # the protocol split of design section 3
+        # the protocol split of docs/rules.md
         service(
             ns,
             "kdc-tcp",
