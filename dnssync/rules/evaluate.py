@@ -140,7 +140,7 @@ def evaluate(parsed: Parsed, objects: Objects, settings: RuleSettings) -> Evalua
     else:
         found, usable_all, needs = _route(obj, obj_settings, objects, ttl)
         unusable = unusable or not usable_all
-    # A bad value skips the records that depend on it (design section 2), and the
+    # A bad value skips the records that depend on it (docs/annotations.md), and the
     # records the object already owns stay as they are instead of being deleted.
     diagnostics = list(parsed.problems)
     if obj_settings.invalid & WHOLE_OBJECT:

@@ -80,7 +80,7 @@ def reference_desired_records(
             ]
             unusable = unusable or len(usable) != len(attachments)
             found = route_claims(obj, obj_settings, usable, ttl)
-        # A bad value skips the records that depend on it (design section 2), and the
+        # A bad value skips the records that depend on it (docs/annotations.md), and the
         # records the object already owns stay as they are instead of being deleted.
         if unusable:
             keep.add(str(obj.ref))
