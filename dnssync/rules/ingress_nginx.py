@@ -1,6 +1,6 @@
 """ingress-nginx TCP/UDP services: a backend Service published on the controller's addresses.
 
-Design section 3b. The backend Service named by an entry of the TCP or UDP services
+docs/sources/ingress-nginx.md. The backend Service named by an entry of the TCP or UDP services
 ConfigMap carries the annotations; it is published as if it were a LoadBalancer Service
 with the controller Service's addresses and, as its ports, the ports the controller
 exposes (the ConfigMap keys, TCP or UDP by ConfigMap) under the names of the backend ports

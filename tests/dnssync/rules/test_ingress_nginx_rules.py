@@ -1,4 +1,4 @@
-"""Design section 3b, ingress-nginx TCP/UDP services: one table of manifests and records.
+"""ingress-nginx TCP/UDP services (docs/sources/ingress-nginx.md): a table of manifests and records.
 
 Each case is the controller Service, the two ConfigMaps and backend Services as YAML, the
 exact desired RRsets and the exact (object, field, reason) of every warning.
