@@ -12,7 +12,8 @@ the zone the way Route53 documents it (all or nothing; CREATE refuses an existin
 DELETE must match the current set exactly; CNAME exclusive and never at the apex; at most
 1,000 changes, 1,000 values and 32,000 characters, UPSERT counting twice) and answers
 ``InvalidChangeBatch`` with Route53's message texts. Every accepted or rejected batch is
-recorded in :attr:`MotoRoute53.batches` so tests can check sizes and request counts.
+recorded in :attr:`MotoRoute53.batches` so tests can check sizes, and every HTTP request
+the server answers is counted by Route53 operation (:meth:`MotoRoute53.request_counts`).
 Names are stored as Route53 lists them: a leading ``*`` label comes back as ``\\052``.
 
 Usage::
@@ -36,7 +37,8 @@ import threading
 import time
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Self
 
@@ -70,6 +72,7 @@ class MotoRoute53(Stoppable):
         self.strict = strict
         self.quiet = quiet
         self.batches: list[BatchRecord] = []
+        self._requests: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._server: Any = None
         self.endpoint = ""
@@ -89,6 +92,8 @@ class MotoRoute53(Stoppable):
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         server.start()
         host, port = server.get_host_and_port()
+        # Count requests where they arrive; werkzeug looks the app up for every request.
+        server._server.app = _Counting(server._server.app, self._count_request)
         self._server = server
         self.endpoint = f"http://{host}:{port}"
         self._wait_ready()
@@ -108,6 +113,7 @@ class MotoRoute53(Stoppable):
             answer.read()
         with self._lock:
             self.batches.clear()
+            self._requests.clear()
 
     def _wait_ready(self, timeout: float = 15.0) -> None:
         def answers() -> bool:
@@ -175,6 +181,54 @@ class MotoRoute53(Stoppable):
     def _record(self, batch: BatchRecord) -> None:
         with self._lock:
             self.batches.append(batch)
+
+    def request_counts(self) -> Counter[str]:
+        """HTTP requests answered since the last reset, by Route53 operation name."""
+        with self._lock:
+            return Counter(self._requests)
+
+    def _count_request(self, operation: str) -> None:
+        with self._lock:
+            self._requests[operation] += 1
+
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+class _Counting:
+    """WSGI middleware: tells ``count`` the Route53 operation of every request."""
+
+    def __init__(self, app: WsgiApp, count: Callable[[str], None]) -> None:
+        self.app = app
+        self.count = count
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        operation = route53_operation(
+            str(environ.get("REQUEST_METHOD", "")), str(environ.get("PATH_INFO", ""))
+        )
+        if operation is not None:
+            self.count(operation)
+        return self.app(environ, start_response)
+
+
+def route53_operation(method: str, path: str) -> str | None:
+    """The Route53 operation of a REST request (None for moto's own API)."""
+    if path.startswith("/moto-api"):
+        return None
+    parts = [p for p in path.split("/") if p][1:]  # without the API version
+    if parts[-1:] == ["rrset"]:
+        return "ListResourceRecordSets" if method == "GET" else "ChangeResourceRecordSets"
+    if parts == ["hostedzone"]:
+        return "ListHostedZones" if method == "GET" else "CreateHostedZone"
+    if len(parts) == 2 and parts[0] == "hostedzone":
+        return {"GET": "GetHostedZone", "DELETE": "DeleteHostedZone"}.get(method, method)
+    if parts[:1] == ["tags"] and len(parts) == 2:
+        return "ListTagsForResources"
+    if parts[:1] == ["tags"]:
+        return "ChangeTagsForResource" if method == "POST" else "ListTagsForResource"
+    if parts[:1] == ["change"]:
+        return "GetChange"
+    return f"{method} {'/'.join(parts[:1])}"
 
 
 # -- strict change batches -------------------------------------------------------------------
@@ -264,10 +318,24 @@ class _BatchChecker:
     def __init__(self, zone: Any) -> None:
         self.zone_name = _norm(zone.name)
         self.state: dict[tuple[str, str, str | None], tuple[Any, ...]] = {}
+        # The types held at each name, so a CNAME check is a lookup, not a scan of the zone.
+        self.types: dict[str, Counter[str]] = {}
         for rs in zone.rrsets:
             key = (_norm(rs.name), str(rs.type), rs.set_identifier)
-            self.state[key] = _snapshot(rs.ttl, [str(v) for v in rs.records or ()], rs.alias_target)
+            self._set(key, _snapshot(rs.ttl, [str(v) for v in rs.records or ()], rs.alias_target))
         self.changes = self.values = self.characters = 0
+
+    def _set(self, key: tuple[str, str, str | None], snapshot: tuple[Any, ...]) -> None:
+        if key not in self.state:
+            self.types.setdefault(key[0], Counter())[key[1]] += 1
+        self.state[key] = snapshot
+
+    def _delete(self, key: tuple[str, str, str | None]) -> None:
+        del self.state[key]
+        held = self.types[key[0]]
+        held[key[1]] -= 1
+        if not held[key[1]]:
+            del held[key[1]]
 
     def check(self, change_list: list[dict[str, Any]]) -> list[str]:
         messages: list[str] = []
@@ -310,11 +378,11 @@ class _BatchChecker:
                     f"Tried to delete resource record set {which} but the values provided do "
                     "not match the current values"
                 )
-            del self.state[key]
+            self._delete(key)
             return None
         if action == "CREATE" and current is not None:
             return f"Tried to create resource record set {which} but it already exists"
-        others = {t for (n, t, _s) in self.state if n == name and t != rtype}
+        others = {t for t in self.types.get(name, ()) if t != rtype}
         if rtype == "CNAME" and name == self.zone_name:
             return (
                 f"RRSet of type CNAME with DNS name {shown} is not permitted at apex in zone "
@@ -330,7 +398,7 @@ class _BatchChecker:
                 f"RRSet with DNS name {shown} is not permitted because a conflicting RRSet of "
                 f"type CNAME with the same DNS name already exists in zone {self.zone_name}."
             )
-        self.state[key] = snapshot
+        self._set(key, snapshot)
         return None
 
 

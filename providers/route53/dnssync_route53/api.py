@@ -7,6 +7,7 @@ Everything that talks to AWS goes through :class:`Route53Api`, which
 - counts every request in the provider's :class:`RequestCounter` by operation and result
   (``ok``, ``throttled``, ``rejected``, ``error``, and ``retried`` for the attempts
   botocore repeated inside one call);
+- takes the process's :class:`TokenBucket` before every HTTP request (``ratelimit``);
 - retries throttling (``Throttling``, ``PriorRequestNotComplete``, HTTP 400 "Rate
   exceeded") that botocore gave up on, with jittered bounded backoff;
 - turns errors into :class:`ProviderError` messages without secrets, and a rejected change
@@ -29,6 +30,7 @@ import botocore.exceptions
 from dnssync.errors import ProviderError
 from dnssync.providers.base import RequestCounter
 
+from .ratelimit import TokenBucket, attach
 from .rejections import REJECTION_CODES, BatchRejected, ZoneGone, split_messages
 from .retry import Backoff
 
@@ -151,11 +153,18 @@ def rejection_messages(response: Mapping[str, Any]) -> list[str]:
 
 class Route53Api:
     def __init__(
-        self, client: Any, counter: RequestCounter, backoff: Backoff | None = None
+        self,
+        client: Any,
+        counter: RequestCounter,
+        backoff: Backoff | None = None,
+        bucket: TokenBucket | None = None,
     ) -> None:
         self._client = client
         self._counter = counter
         self._backoff = backoff or Backoff()
+        self._bucket = bucket
+        if bucket is not None:
+            attach(client, bucket)
 
     def close(self) -> None:
         close = getattr(self._client, "close", None)
@@ -267,6 +276,8 @@ class Route53Api:
                     "request rate (5/s) is shared by every client of the account"
                 ) from None
             log.info("Route53 throttled %s (%s); retrying in %.1fs", operation, code, delay)
+            if self._bucket is not None:
+                self._bucket.hold_off(delay)  # every request of the process waits, not just this
             return delay
         if code in REJECTION_CODES:
             self._counter.count(operation, "rejected")

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from dnssync.errors import ConfigError
 from dnssync.providers.base import OptionKind, ProviderOption, ProviderOptions
 
+from .ratelimit import DEFAULT_RATE
+
 # The hard limits of one ChangeResourceRecordSets request.
 MAX_CHANGES = 1000
 MAX_VALUES = 1000
@@ -48,7 +50,24 @@ EVALUATE_TARGET_HEALTH = ProviderOption(
     default=True,
 )
 
-OPTIONS = (ZONE_TYPE, ZONE_TAGS, BATCH_CHANGES, BATCH_BYTES, BATCH_VALUES, EVALUATE_TARGET_HEALTH)
+REQUESTS_PER_SECOND = ProviderOption(
+    "aws-requests-per-second",
+    "most Route53 API requests per second, for all requests of the process together "
+    "(Route53 allows an account 5)",
+    OptionKind.INT,
+    default=DEFAULT_RATE,
+)
+MAX_RATE = 1000
+
+OPTIONS = (
+    ZONE_TYPE,
+    ZONE_TAGS,
+    BATCH_CHANGES,
+    BATCH_BYTES,
+    BATCH_VALUES,
+    EVALUATE_TARGET_HEALTH,
+    REQUESTS_PER_SECOND,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +98,7 @@ class Settings:
     zone_tags: TagFilter = TagFilter()
     limits: BatchLimits = BatchLimits()
     evaluate_target_health: bool = True
+    requests_per_second: int = DEFAULT_RATE
 
 
 def parse_settings(options: ProviderOptions) -> Settings:
@@ -98,13 +118,16 @@ def parse_settings(options: ProviderOptions) -> Settings:
         zone_tags=_tags(options.get(ZONE_TAGS.dest)),
         limits=limits,
         evaluate_target_health=True if health is None else bool(health),
+        requests_per_second=_limit(options, REQUESTS_PER_SECOND, MAX_RATE, DEFAULT_RATE),
     )
 
 
-def _limit(options: ProviderOptions, option: ProviderOption, hard: int) -> int:
+def _limit(
+    options: ProviderOptions, option: ProviderOption, hard: int, default: int | None = None
+) -> int:
     raw = options.get(option.dest)
     if raw is None:
-        return hard
+        return hard if default is None else default
     try:
         value = int(raw) if isinstance(raw, (int, str)) and not isinstance(raw, bool) else None
     except ValueError:
@@ -112,7 +135,8 @@ def _limit(options: ProviderOptions, option: ProviderOption, hard: int) -> int:
     if value is None:
         raise ConfigError(f"--{option.flag} must be an integer, not {raw!r}")
     if not 1 <= value <= hard:
-        raise ConfigError(f"--{option.flag} must be between 1 and Route53's limit {hard}")
+        limit = f"Route53's limit {hard}" if default is None else str(hard)
+        raise ConfigError(f"--{option.flag} must be between 1 and {limit}")
     return value
 
 

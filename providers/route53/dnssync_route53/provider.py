@@ -15,6 +15,7 @@ from dnssync.providers.base import ApplyResult, GroupFailure, Provider, Provider
 from .batching import Element, Prepared, oversized, pack
 from .convert import RawRRset, Skipped, decode_name, from_route53, same_rrset, to_route53
 from .options import OPTIONS, Settings, parse_settings
+from .ratelimit import TokenBucket, shared_bucket
 from .rejections import ZoneGone
 from .retry import Backoff
 from .zones import HostedZone, ZoneDirectory
@@ -37,13 +38,16 @@ class Route53Provider(Provider):
         *,
         client: Any = None,
         backoff: Backoff | None = None,
+        bucket: TokenBucket | None = None,
     ) -> None:
         """``client`` is a boto3 route53 client (tests pass one); by default one is made
-        from boto3's own chain when first needed."""
+        from boto3's own chain when first needed. ``bucket`` paces the requests; by default
+        the process's one, at ``--aws-requests-per-second``."""
         super().__init__()
         self.settings = settings or Settings()
         self._client = client
         self._backoff = backoff
+        self._bucket = bucket
         self._api: Route53Api | None = None
         self._zones: ZoneDirectory | None = None
         # What Route53 returned for each set, so a DELETE repeats it exactly.
@@ -155,8 +159,14 @@ class Route53Provider(Provider):
                 client = make_client()
             else:
                 register_customizations(client)
-            self._api = Route53Api(client, self.requests, self._backoff)
+            self._api = Route53Api(client, self.requests, self._backoff, self.bucket)
         return self._api
+
+    @property
+    def bucket(self) -> TokenBucket:
+        if self._bucket is None:
+            self._bucket = shared_bucket(self.settings.requests_per_second)
+        return self._bucket
 
     @property
     def directory(self) -> ZoneDirectory:

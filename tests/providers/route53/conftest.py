@@ -3,9 +3,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from dnssync_route53 import ratelimit
 
 from dnssync.model.names import DomainName
 from testinfra.moto_server import MotoRoute53
+from tests.providers.route53.r53_helpers import Paced
 
 
 @pytest.fixture(scope="session")
@@ -34,3 +36,12 @@ def example_zone(aws: MotoRoute53) -> str:
 @pytest.fixture
 def zone() -> DomainName:
     return DomainName.parse("example.com")
+
+
+@pytest.fixture(autouse=True)
+def process_bucket(monkeypatch: pytest.MonkeyPatch) -> Paced:
+    """A fresh process-wide request bucket per test, on simulated time: the CLI's
+    providers are paced as in production without a test waiting for real."""
+    paced = Paced()
+    monkeypatch.setattr(ratelimit, "_shared", paced.bucket)
+    return paced

@@ -17,12 +17,14 @@ from botocore.parsers import RestXMLParser
 from botocore.stub import Stubber
 from dnssync_route53.options import Settings
 from dnssync_route53.provider import Route53Provider
+from dnssync_route53.ratelimit import TokenBucket
 from dnssync_route53.retry import Backoff
 
 from dnssync.errors import ProviderError
 from dnssync.model.changes import ChangeGroup
 from dnssync.model.names import DomainName
 from dnssync.testing.builders import create, delete, ownership_txt, rrset, update
+from tests.providers.route53.r53_helpers import SimulatedClock, simulated_bucket
 
 ZONE = DomainName.parse("example.com")
 ZONE_ID = "Z0123456789ABCDEFGHIJ"
@@ -134,9 +136,19 @@ class Sleeps(list[float]):
         self.append(seconds)
 
 
-def provider_for(canned: Canned, sleeps: Sleeps | None = None, **settings: Any) -> Route53Provider:
+def provider_for(
+    canned: Canned,
+    sleeps: Sleeps | None = None,
+    bucket: TokenBucket | None = None,
+    **settings: Any,
+) -> Route53Provider:
     backoff = Backoff(sleep=sleeps if sleeps is not None else Sleeps(), rng=random.Random(7))
-    return Route53Provider(Settings(**settings), client=canned.client, backoff=backoff)
+    return Route53Provider(
+        Settings(**settings),
+        client=canned.client,
+        backoff=backoff,
+        bucket=bucket or simulated_bucket(),
+    )
 
 
 def batch(*changes: dict[str, Any]) -> dict[str, Any]:
@@ -177,6 +189,53 @@ def test_throttling_is_retried_with_backoff_and_counted(canned: Canned) -> None:
     assert provider.requests.counts[("change", "ok")] == 1
     assert len(sleeps) == 2
     assert 0.5 <= sleeps[0] <= 1.0 and 1.0 <= sleeps[1] <= 2.0  # jittered, growing
+
+
+def test_a_throttle_holds_the_whole_process_off_for_the_backoff(canned: Canned) -> None:
+    """Every request takes the bucket (the Stubber answers at before-call, after it); a
+    throttled one pushes the next request of any caller back by the backoff delay."""
+    canned.error("change_resource_record_sets", THROTTLING)
+    canned.error("change_resource_record_sets", THROTTLING)
+    canned.accepted()
+    clock = SimulatedClock()
+    granted: list[float] = []
+    sleeps = Sleeps()
+    bucket = simulated_bucket(5, clock, granted)
+    provider = provider_for(canned, sleeps, bucket)
+    assert provider.apply(ZONE, groups_named("a")).ok
+    # ListHostedZones, then the change three times.
+    assert len(granted) == 4 == sum(provider.requests.counts.values())
+    gaps = [b - a for a, b in zip(granted, granted[1:], strict=False)]
+    assert gaps[0] == pytest.approx(0.2)
+    assert gaps[1] == pytest.approx(max(0.2, sleeps[0]))
+    assert gaps[2] == pytest.approx(max(0.2, sleeps[1]))
+    assert sleeps[1] > sleeps[0] >= 0.5
+
+
+def test_another_provider_of_the_process_waits_out_a_throttle(canned: Canned) -> None:
+    canned.error("change_resource_record_sets", THROTTLING)
+    canned.accepted()
+    clock = SimulatedClock()
+    granted: list[float] = []
+    bucket = simulated_bucket(5, clock, granted)
+    other_aws = Canned()
+    other_aws.zones((ZONE_ID, "example.com.", False))
+    other = provider_for(other_aws, bucket=bucket)
+    backoffs: list[float] = []
+
+    def meanwhile(seconds: float) -> None:
+        """While the throttled caller backs off, another one of the process sends."""
+        backoffs.append(seconds)
+        with other_aws.stub:
+            assert other.zones() == (ZONE,)
+
+    backoff = Backoff(sleep=meanwhile, rng=random.Random(7))
+    provider = Route53Provider(Settings(), client=canned.client, backoff=backoff, bucket=bucket)
+    assert provider.apply(ZONE, groups_named("a")).ok
+    # zones, the throttled change, the other provider's zones, the retried change
+    assert len(granted) == 4
+    assert granted[2] - granted[1] == pytest.approx(backoffs[0])
+    assert granted[3] - granted[2] == pytest.approx(0.2)
 
 
 def test_http_400_rate_exceeded_without_a_known_code_is_a_throttle(canned: Canned) -> None:

@@ -23,6 +23,7 @@ from dnssync.model.names import DomainName
 from dnssync.model.records import Alias, RecordType, RRset, Text
 from dnssync.providers.base import RequestCounter
 from dnssync.testing.builders import create, delete, rrset
+from tests.providers.route53.r53_helpers import simulated_bucket
 
 ZONE = DomainName.parse("example.com")
 
@@ -396,7 +397,9 @@ def test_every_http_request_is_counted_including_botocore_retries() -> None:
             config=botocore.config.Config(retries={"mode": "standard", "max_attempts": 3}),
         )
         counter = RequestCounter("route53")
-        api = Route53Api(client, counter, Backoff(sleep=lambda _s: None))
+        granted: list[float] = []
+        bucket = simulated_bucket(5, record=granted)
+        api = Route53Api(client, counter, Backoff(sleep=lambda _s: None), bucket)
         assert api.change("Z1", [_element("CREATE", '"x"')]) == "/change/C1"
     finally:
         server.shutdown()
@@ -406,6 +409,8 @@ def test_every_http_request_is_counted_including_botocore_retries() -> None:
     assert counter.counts[("change", "retried")] == 2
     assert counter.counts[("change", "ok")] == 1
     assert counter.total("change") == len(seen)
+    # botocore's own retries took the request bucket too.
+    assert len(granted) == len(seen)
 
 
 def test_listing_the_provider_does_not_import_boto3() -> None:
