@@ -94,7 +94,9 @@ class MotoRoute53(Stoppable):
         server.start()
         host, port = server.get_host_and_port()
         # Count requests where they arrive; werkzeug looks the app up for every request.
-        server._server.app = _Counting(server._server.app, self._count_request)
+        wsgi = server._server
+        assert wsgi is not None  # started
+        wsgi.app = _Counting(wsgi.app, self._count_request)
         self._server = server
         self.endpoint = f"http://{host}:{port}"
         self._wait_ready()

@@ -98,12 +98,10 @@ def all_provider_options(classes: dict[str, type[Provider]]) -> list[Option]:
 
 
 def run_options() -> tuple[Option, ...]:
-    """The daemon's settings, when the daemon (and its cluster client) is installed."""
-    try:
-        from dnssync.daemon.command import RUN_OPTIONS
-    except ImportError:
-        return ()
-    return RUN_OPTIONS
+    """The daemon's settings. Only their declarations: the daemon itself (scheduler, metrics,
+    HTTP server, cluster client) is imported by ``run`` alone, so ``plan``, ``apply`` and
+    ``--help`` start without it."""
+    return RUN_SETTINGS
 
 
 class _StdoutClosed(Exception):

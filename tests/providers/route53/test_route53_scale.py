@@ -35,7 +35,9 @@ def write_services(directory: Path, count: int, per_file: int = 2000) -> None:
                 },
                 "spec": {"type": "LoadBalancer", "ports": [{"port": 443, "protocol": "TCP"}]},
                 "status": {
-                    "loadBalancer": {"ingress": [{"ip": f"10.{i >> 16}.{(i >> 8) & 255}.{i & 255}"}]}
+                    "loadBalancer": {
+                        "ingress": [{"ip": f"10.{i >> 16}.{(i >> 8) & 255}.{i & 255}"}]
+                    }
                 },
             }
             for i in range(start, min(count, start + per_file))

@@ -7,6 +7,7 @@ botocore's own response parser, so the provider sees exactly what it would see f
 from __future__ import annotations
 
 import datetime
+import itertools
 import random
 from collections.abc import Iterator
 from typing import Any
@@ -205,7 +206,7 @@ def test_a_throttle_holds_the_whole_process_off_for_the_backoff(canned: Canned) 
     assert provider.apply(ZONE, groups_named("a")).ok
     # ListHostedZones, then the change three times.
     assert len(granted) == 4 == sum(provider.requests.counts.values())
-    gaps = [b - a for a, b in zip(granted, granted[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(granted)]
     assert gaps[0] == pytest.approx(0.2)
     assert gaps[1] == pytest.approx(max(0.2, sleeps[0]))
     assert gaps[2] == pytest.approx(max(0.2, sleeps[1]))
