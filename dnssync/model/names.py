@@ -96,7 +96,9 @@ def _parse(raw: str) -> DomainName:
     # Names are immutable, so one instance per spelling can be shared; zones repeat the
     # same names on every reconcile.
     name = object.__new__(DomainName)
-    object.__setattr__(name, "text", _canonical(raw))
+    text = _canonical(raw)
+    # The cache keeps `raw` as its key: an already canonical spelling is stored once.
+    object.__setattr__(name, "text", raw if text == raw else text)
     return name
 
 

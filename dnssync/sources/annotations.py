@@ -7,6 +7,7 @@ for ``hostname``, ``ttl``, ``target`` and ``controller``. Every value has an exa
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -66,7 +67,14 @@ class ObjectSettings:
     invalid: frozenset[str] = frozenset()
 
 
+# Shared: nearly every object has no unusable setting, and an empty frozenset is not a
+# singleton.
+_NONE_INVALID: frozenset[str] = frozenset()
+
+
+@functools.cache
 def annotation_field(key: str) -> str:
+    # Cached: records keep the field they came from, and a few keys serve every object.
     return f"metadata.annotations[{key}]"
 
 
@@ -133,7 +141,7 @@ def parse_settings(
         srv_service,
         priority,
         weight,
-        frozenset(invalid),
+        frozenset(invalid) if invalid else _NONE_INVALID,
     )
     return settings, problems
 

@@ -7,6 +7,7 @@ against the object and goes on with the others.
 from __future__ import annotations
 
 import ipaddress
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -45,7 +46,9 @@ class ProjectionError(ValueError):
 
 
 def kind_of(obj: Mapping[str, Any]) -> str:
-    return str(obj.get("kind") or "").lower()
+    # Interned, as namespaces and port names below: tens of thousands of objects repeat a
+    # few of them, and the projections live as long as the cache (docs/engine.md).
+    return sys.intern(str(obj.get("kind") or "").lower())
 
 
 def ref_of(obj: Mapping[str, Any], default_namespace: str = "default") -> ObjectRef:
@@ -54,7 +57,7 @@ def ref_of(obj: Mapping[str, Any], default_namespace: str = "default") -> Object
     if not isinstance(name, str) or not name:
         raise ProjectionError("metadata.name", "missing")
     namespace = meta.get("namespace") or default_namespace
-    return ObjectRef(kind_of(obj), str(namespace), name)
+    return ObjectRef(kind_of(obj), sys.intern(str(namespace)), name)
 
 
 def project(obj: Mapping[str, Any], default_namespace: str = "default") -> SourceObject | None:
@@ -88,7 +91,7 @@ def _service(ref: ObjectRef, obj: Mapping[str, Any]) -> ServiceObject | BackendS
             Port(
                 port=_port(item.get("port"), f"{where}.port"),
                 protocol=_protocol(item.get("protocol", "TCP"), f"{where}.protocol"),
-                name=str(item["name"]) if item.get("name") else None,
+                name=sys.intern(str(item["name"])) if item.get("name") else None,
             )
         )
     status = _mapping(obj.get("status"), "status")
