@@ -18,6 +18,7 @@ from dnssync.sources.filters import ObjectFilter, parse_selector
 from dnssync.sources.ingress_nginx import IngressNginxSettings
 
 from .config import Value
+from .traefik_options import TRAEFIK_OPTIONS, TRAEFIK_SOURCE, traefik_settings, with_traefik
 
 SOURCE_KINDS = ("service", "gateway")
 # Kinds that are on as soon as their own flags are given (naming them alone is not enough).
@@ -34,7 +35,14 @@ SOURCE_DESCRIPTIONS: tuple[tuple[str, str], ...] = (
         "--ingress-nginx-tcp-services/--ingress-nginx-udp-services "
         "(docs/sources/ingress-nginx.md)",
     ),
+    (
+        TRAEFIK_SOURCE,
+        "Traefik IngressRouteTCP/UDP, on the addresses and entry-point ports of Traefik's "
+        "Services; on with --traefik-service (docs/sources/traefik.md)",
+    ),
 )
+# Kinds --source accepts beyond the default ones.
+EXTRA_SOURCE_KINDS = (TRAEFIK_SOURCE,)
 
 SOURCE_OPTIONS: tuple[Option, ...] = (
     Option("manifests", "read objects from the YAML manifests under this directory"),
@@ -42,8 +50,8 @@ SOURCE_OPTIONS: tuple[Option, ...] = (
     Option("context", "kubeconfig context to use"),
     Option(
         "source",
-        "source kinds: service, gateway (gateway includes its routes); ingress-nginx is on "
-        "when its flags are given",
+        "source kinds: service, gateway (gateway includes its routes), traefik; "
+        "ingress-nginx is on when its flags are given, traefik too",
         OptionKind.LIST,
         default=SOURCE_KINDS,
     ),
@@ -65,6 +73,7 @@ SOURCE_OPTIONS: tuple[Option, ...] = (
         "ingress-nginx-udp-services",
         "NAMESPACE/NAME of ingress-nginx's --udp-services-configmap",
     ),
+    *TRAEFIK_OPTIONS,
 )
 
 CORE_OPTIONS: tuple[Option, ...] = (
@@ -152,7 +161,9 @@ def core_settings(values: Mapping[str, Value]) -> CoreSettings:
     assert isinstance(namespaces, tuple)
     sources = values.get("source") or SOURCE_KINDS
     assert isinstance(sources, tuple)
-    bad = sorted(set(sources) - set(SOURCE_KINDS) - set(FLAG_SOURCE_KINDS))
+    bad = sorted(
+        set(sources) - set(SOURCE_KINDS) - set(FLAG_SOURCE_KINDS) - set(EXTRA_SOURCE_KINDS)
+    )
     if bad:
         raise ConfigError(f"--source: unknown source(s) {', '.join(bad)}")
     try:
@@ -174,6 +185,8 @@ def core_settings(values: Mapping[str, Value]) -> CoreSettings:
     assert isinstance(percent, int)
     if not 0 <= percent <= 100:
         raise ConfigError("--max-change-percent must be within 0..100")
+    traefik = traefik_settings(values)
+    sources = with_traefik(sources, traefik)
     rules = RuleSettings(
         controller=_str(values, "controller") or DEFAULT_CONTROLLER,
         default_ttl=ttl or DEFAULT_TTL,
@@ -181,6 +194,7 @@ def core_settings(values: Mapping[str, Value]) -> CoreSettings:
             namespaces, selectors["label_selector"], selectors["annotation_filter"]
         ),
         ingress_nginx=ingress_nginx,
+        traefik=traefik,
     )
     owner_id = _str(values, "owner_id") or DEFAULT_OWNER_ID
     _check_owner_id(owner_id)

@@ -13,6 +13,7 @@ from dnssync.sources.objects import (
     RouteObject,
     ServiceObject,
     StreamServicesObject,
+    TraefikRouteObject,
 )
 from dnssync.sources.snapshot import SourceSnapshot
 
@@ -29,7 +30,7 @@ def load_snapshot(core: CoreSettings) -> SourceSnapshot:
             annotation_filter=core.rules.object_filter.annotation_selector,
             configmaps=[ref for ref, _ in core.rules.ingress_nginx.configmaps],
         )
-        return _only_sources(snapshot, core.sources)
+        return _only_sources(snapshot, core)
     try:
         from dnssync.sources.kube.snapshot import read_cluster
     except ImportError:
@@ -48,16 +49,25 @@ def cluster_settings(core: CoreSettings) -> ClusterSettings:
         core.sources,
         core.rules.object_filter,
         core.rules.ingress_nginx,
+        traefik_services=core.rules.traefik.services,
+        traefik_legacy=core.rules.traefik.legacy,
     )
 
 
-def _only_sources(snapshot: SourceSnapshot, sources: tuple[str, ...]) -> SourceSnapshot:
+def _only_sources(snapshot: SourceSnapshot, core: CoreSettings) -> SourceSnapshot:
+    sources = core.sources
+    traefik_services = set(core.rules.traefik.services) if "traefik" in sources else set()
+
     def wanted(obj: object) -> bool:
         if isinstance(obj, ServiceObject):
-            # The ingress-nginx controller Service is read for its addresses.
-            return "service" in sources or "ingress-nginx" in sources
+            # The ingress-nginx controller Service is read for its addresses, and
+            # Traefik's own Services give its routes their addresses and ports.
+            key = (obj.ref.namespace, obj.ref.name)
+            return "service" in sources or "ingress-nginx" in sources or key in traefik_services
         if isinstance(obj, BackendServiceObject | StreamServicesObject):
             return "ingress-nginx" in sources
+        if isinstance(obj, TraefikRouteObject):
+            return "traefik" in sources
         if isinstance(obj, GatewayObject | RouteObject):
             return "gateway" in sources
         return True

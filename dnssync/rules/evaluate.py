@@ -28,6 +28,7 @@ from dnssync.rules.ingress_nginx import (
 from dnssync.rules.per_object import Claims
 from dnssync.rules.services import service_claims
 from dnssync.rules.settings import RuleSettings
+from dnssync.rules.traefik import traefik_route_claims
 from dnssync.sources.annotations import ObjectSettings, parse_settings
 from dnssync.sources.objects import (
     BackendServiceObject,
@@ -39,6 +40,7 @@ from dnssync.sources.objects import (
     ServiceObject,
     SourceObject,
     StreamServicesObject,
+    TraefikRouteObject,
 )
 from dnssync.sources.projection import GATEWAY_GROUP
 
@@ -47,6 +49,7 @@ ObjectKey = tuple[str, str, str]
 cluster source keys its cache)."""
 
 NAMESPACE = "namespace"
+SERVICE = "service"
 GATEWAY = "gateway"
 
 # Bad annotations that make every record of the object unusable, or only its SRV records.
@@ -137,6 +140,9 @@ def evaluate(parsed: Parsed, objects: Objects, settings: RuleSettings) -> Evalua
         found = gateway_claims(obj, obj_settings, ttl)
     elif isinstance(obj, BackendServiceObject):
         found = backend_claims(obj, obj_settings, settings.ingress_nginx, _lookup(objects), ttl)
+    elif isinstance(obj, TraefikRouteObject):
+        found, usable_all, needs = _traefik(obj, obj_settings, objects, settings, ttl)
+        unusable = unusable or not usable_all
     else:
         found, usable_all, needs = _route(obj, obj_settings, objects, ttl)
         unusable = unusable or not usable_all
@@ -182,6 +188,24 @@ def _lookup(objects: Objects) -> Lookup:
         return found.obj if found is not None else None
 
     return find
+
+
+def _traefik(
+    route: TraefikRouteObject,
+    obj_settings: ObjectSettings,
+    objects: Objects,
+    settings: RuleSettings,
+    ttl: int,
+) -> tuple[Claims, bool, frozenset[ObjectKey]]:
+    """A Traefik route reads the Traefik Services (--traefik-service) that exist."""
+    services: dict[tuple[str, str], ServiceObject] = {}
+    for namespace, name in settings.traefik.services:
+        found = objects.get((SERVICE, namespace, name))
+        if found is not None and isinstance(found.obj, ServiceObject):
+            services[(namespace, name)] = found.obj
+    result = traefik_route_claims(route, obj_settings, settings.traefik, services, ttl)
+    needs = frozenset((SERVICE, ns, name) for ns, name in settings.traefik.services)
+    return result.claims, result.usable, needs
 
 
 def ours(obj_settings: ObjectSettings, settings: RuleSettings) -> bool:

@@ -12,6 +12,7 @@ from dnssync.sources.objects import (
     RouteObject,
     ServiceObject,
     SourceObject,
+    TraefikRouteObject,
 )
 
 
@@ -76,7 +77,10 @@ class ObjectFilter:
         """
         if isinstance(obj, NamespaceObject):
             return False
-        assert isinstance(obj, ServiceObject | GatewayObject | RouteObject | BackendServiceObject)
+        assert isinstance(
+            obj,
+            ServiceObject | GatewayObject | RouteObject | BackendServiceObject | TraefikRouteObject,
+        )
         if self.namespaces and obj.ref.namespace not in self.namespaces:
             return False
         return not (self.label_selector and not self.label_selector.matches(dict(obj.labels)))

@@ -17,7 +17,7 @@ from typing import Any
 from dnssync.model.diagnostics import Diagnostic, Severity
 from dnssync.model.refs import ObjectRef
 from dnssync.sources.manifest_files import list_manifests
-from dnssync.sources.objects import ROUTE_KINDS, LabelSelector, SourceObject
+from dnssync.sources.objects import ROUTE_KINDS, TRAEFIK_KINDS, LabelSelector, SourceObject
 from dnssync.sources.projection import (
     CONFIGMAP,
     SUPPORTED_KINDS,
@@ -37,7 +37,7 @@ from dnssync.sources.yaml_input import (
 )
 
 # Kinds the annotation filter applies to (as the cluster source does).
-FILTERED_KINDS = ("service", *ROUTE_KINDS)
+FILTERED_KINDS = ("service", *ROUTE_KINDS, *TRAEFIK_KINDS)
 
 IGNORED_KINDS = frozenset(
     {

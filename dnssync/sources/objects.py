@@ -172,6 +172,30 @@ class NamespaceObject:
     labels: tuple[tuple[str, str], ...]
 
 
+@dataclass(frozen=True, slots=True)
+class SniHost:
+    """One host of a ``HostSNI(...)`` matcher, and where it was written."""
+
+    host: str
+    field: str  # spec.routes[i].match
+
+
+@dataclass(frozen=True, slots=True)
+class TraefikRouteObject:
+    """A Traefik IngressRouteTCP or IngressRouteUDP (docs/sources/traefik.md)."""
+
+    ref: ObjectRef  # kind: ingressroutetcp, ingressrouteudp
+    group: str  # traefik.io, or the legacy traefik.containo.us
+    annotations: tuple[tuple[str, str], ...]
+    labels: tuple[tuple[str, str], ...]
+    entry_points: tuple[str, ...]
+    # HostSNI hosts other than ``*`` (IngressRouteTCP only).
+    sni_hosts: tuple[SniHost, ...] = ()
+    # Rules that could not be read: (field, problem). Their names are unknown.
+    rule_problems: tuple[tuple[str, str], ...] = ()
+    tls: bool = False  # spec.tls is set (HostSNI names a host only on TLS connections)
+
+
 SourceObject = Union[
     ServiceObject,
     GatewayObject,
@@ -179,6 +203,8 @@ SourceObject = Union[
     NamespaceObject,
     BackendServiceObject,
     StreamServicesObject,
+    TraefikRouteObject,
 ]
 
 ROUTE_KINDS = ("httproute", "tlsroute", "tcproute", "udproute")
+TRAEFIK_KINDS = ("ingressroutetcp", "ingressrouteudp")

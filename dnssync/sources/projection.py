@@ -17,6 +17,7 @@ from dnssync.sources.annotations import RELEVANT_PREFIXES
 from dnssync.sources.ingress_nginx import parse_stream_services
 from dnssync.sources.objects import (
     ROUTE_KINDS,
+    TRAEFIK_KINDS,
     Address,
     BackendServiceObject,
     GatewayObject,
@@ -29,11 +30,16 @@ from dnssync.sources.objects import (
     Protocol,
     RouteObject,
     ServiceObject,
+    SniHost,
     SourceObject,
+    TraefikRouteObject,
 )
+from dnssync.sources.traefik_rule import RuleError, sni_hosts
 
 GATEWAY_GROUP = "gateway.networking.k8s.io"
-SUPPORTED_KINDS = ("service", "gateway", "namespace", *ROUTE_KINDS)
+TRAEFIK_GROUP = "traefik.io"
+TRAEFIK_LEGACY_GROUP = "traefik.containo.us"
+SUPPORTED_KINDS = ("service", "gateway", "namespace", *ROUTE_KINDS, *TRAEFIK_KINDS)
 # Read only when a setting names it (ingress-nginx's TCP/UDP services ConfigMaps).
 CONFIGMAP = "configmap"
 
@@ -76,6 +82,8 @@ def project(obj: Mapping[str, Any], default_namespace: str = "default") -> Sourc
         return _route(ref, obj)
     if kind == CONFIGMAP:
         return parse_stream_services(ref, _mapping(obj.get("data"), "data"))
+    if kind in TRAEFIK_KINDS:
+        return _traefik_route(ref, obj)
     raise ProjectionError("kind", f"unsupported kind {obj.get('kind')!r}")
 
 
@@ -204,6 +212,50 @@ def _route(ref: ObjectRef, obj: Mapping[str, Any]) -> RouteObject:
         ):
             accepted.append(parent)
     return RouteObject(ref, _annotations(obj), _labels(obj), hostnames, parents, tuple(accepted))
+
+
+def _traefik_route(ref: ObjectRef, obj: Mapping[str, Any]) -> TraefikRouteObject:
+    """IngressRouteTCP/UDP: entry points, and the HostSNI hosts of a TCP route's rules.
+
+    A rule that cannot be read is kept as a problem of the object (the rules report it and
+    keep its records), so that one bad rule does not hide the object's other names.
+    """
+    group = str(obj.get("apiVersion") or "").partition("/")[0]
+    if group not in (TRAEFIK_GROUP, TRAEFIK_LEGACY_GROUP):
+        raise ProjectionError("apiVersion", f"{obj.get('apiVersion')!r} is not a Traefik group")
+    spec = _mapping(obj.get("spec"), "spec")
+    entry_points = []
+    for index, raw in enumerate(_list(spec.get("entryPoints"), "spec.entryPoints")):
+        if not isinstance(raw, str) or not raw:
+            raise ProjectionError(f"spec.entryPoints[{index}]", "expected an entry point name")
+        entry_points.append(raw)
+    hosts: list[SniHost] = []
+    problems: list[tuple[str, str]] = []
+    for index, raw in enumerate(_list(spec.get("routes"), "spec.routes")):
+        where = f"spec.routes[{index}]"
+        item = _mapping(raw, where)
+        if ref.kind != "ingressroutetcp" or item.get("match") is None:
+            continue
+        match = item["match"]
+        if not isinstance(match, str):
+            problems.append((f"{where}.match", f"expected a string, got {type(match).__name__}"))
+            continue
+        try:
+            found = sni_hosts(match)
+        except RuleError as exc:
+            problems.append((f"{where}.match", f"cannot be read: {exc}"))
+            continue
+        hosts.extend(SniHost(h, f"{where}.match") for h in found if h != "*")
+    return TraefikRouteObject(
+        ref,
+        group,
+        _annotations(obj),
+        _labels(obj),
+        tuple(dict.fromkeys(entry_points)),
+        tuple(hosts),
+        tuple(problems),
+        spec.get("tls") is not None,
+    )
 
 
 def _parent_ref(raw: Any, where: str, namespace: str) -> ParentRef:

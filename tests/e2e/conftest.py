@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 
 from testinfra import bind, kerberos, netns
-from testinfra.k8s import KubeCluster, binaries_available
+from testinfra.k8s import GATEWAY_CRDS_STANDARD, TRAEFIK_CRDS, KubeCluster, binaries_available
 
 
 def require(ok: bool, what: str) -> None:
@@ -35,8 +35,9 @@ def e2e_requirements() -> None:
 
 @pytest.fixture(scope="session")
 def kube_cluster(e2e_requirements: None) -> Iterator[KubeCluster]:
-    """A real kube-apiserver + etcd with the Gateway API CRDs (v1.6.1 standard)."""
-    with KubeCluster() as cluster:
+    """A real kube-apiserver + etcd with the Gateway API CRDs (v1.6.1 standard) and
+    Traefik's route CRDs."""
+    with KubeCluster(crds=[GATEWAY_CRDS_STANDARD, TRAEFIK_CRDS]) as cluster:
         yield cluster
 
 

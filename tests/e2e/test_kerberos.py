@@ -12,10 +12,12 @@ The worked example of docs/rules.md, with real software on both ends:
 * ``kinit`` with ``dns_lookup_kdc = true`` and no ``kdc =`` line, whose ``KRB5_TRACE``
   shows the ``_kerberos._udp`` / ``_kerberos._tcp`` lookups and the address it used.
 
-Both scenarios (Services, Gateway routes) then change the port, delete the UDP half and
-then the TCP half. An unrelated annotated Service stays the whole time, so deleting both
-KDC halves is an ordinary delete (the daemon refuses, as a safety rule, to delete the last
-records it owns when its source turns empty; we keep that rule on instead of ``--force``).
+The scenarios (Services, Gateway routes, Traefik entry points with the IngressRouteTCP/UDP
+of examples/traefik and Traefik's two LoadBalancer Services) then change the port, delete
+the UDP half and then the TCP half. An unrelated annotated Service stays the whole time,
+so deleting both KDC halves is an ordinary delete (the daemon refuses, as a safety rule,
+to delete the last records it owns when its source turns empty; we keep that rule on
+instead of ``--force``).
 """
 
 from __future__ import annotations
@@ -49,6 +51,10 @@ ZONE = "example.com"
 REALM = "EXAMPLE.COM"
 OWNER = "e2e-kerberos"
 GW = "gateway.networking.k8s.io"
+TRAEFIK = "traefik.io"
+# Traefik's Services live in their own namespace, named to the daemon by --traefik-service.
+TRAEFIK_NAMESPACE = "traefik"
+TRAEFIK_SERVICES = (f"{TRAEFIK_NAMESPACE}/traefik", f"{TRAEFIK_NAMESPACE}/traefik-udp")
 MERGE = "application/merge-patch+json"
 # Non-standard ports: the client can only learn them from the SRV records.
 PORT, NEW_PORT = 8888, 9888
@@ -114,6 +120,8 @@ def daemon(
     ]
     argv += zone_server.cli_flags(ZONE)
     argv += ["--owner-id", OWNER, "--metrics-address", "127.0.0.1:7979", "--log-level", "info"]
+    for service in TRAEFIK_SERVICES:
+        argv += ["--traefik-service", service]
     # Only our flags: no DNSSYNC_* setting of the caller's leaks into the daemon.
     env = {k: v for k, v in os.environ.items() if not k.startswith("DNSSYNC_")}
     env["DNSSYNC_RFC2136_TSIG_SECRET"] = zone_server.tsig.secret
@@ -251,6 +259,8 @@ def api_path(manifest: Mapping[str, Any], namespace: str, name: str | None = Non
     kind = str(manifest["kind"])
     if kind == "Service":
         base = f"/api/v1/namespaces/{namespace}/services"
+    elif kind in ("IngressRouteTCP", "IngressRouteUDP"):
+        base = f"/apis/{manifest['apiVersion']}/namespaces/{namespace}/{kind.lower()}s"
     else:
         plural = {"Gateway": "gateways", "TCPRoute": "tcproutes", "UDPRoute": "udproutes"}[kind]
         version = str(manifest["apiVersion"]).split("/")[1]
@@ -279,6 +289,8 @@ class Scenario:
     tcp_address: tuple[str, str]
     udp_kind: str  # the kind of the object that publishes each half
     tcp_kind: str
+    # Objects of the example in this namespace stay there (Traefik's own Services).
+    fixed_namespace: str | None = None
 
     def manifests(self, namespace: str, port: int) -> list[dict[str, Any]]:
         """The example's objects in ``namespace``, on ``port``, with our addresses."""
@@ -286,10 +298,12 @@ class Scenario:
         out = []
         for doc in load_example(self.example):
             doc = copy.deepcopy(doc)
-            doc["metadata"]["namespace"] = namespace
+            if doc["metadata"]["namespace"] != self.fixed_namespace:
+                doc["metadata"]["namespace"] = namespace
             if doc["kind"] == "Service":
                 for p in doc["spec"]["ports"]:
-                    p["port"] = port
+                    if p.get("name", "").startswith("kerberos"):  # not Traefik's web ports
+                        p["port"] = port
                 for ingress in doc["status"]["loadBalancer"]["ingress"]:
                     ingress["ip"] = addresses[ingress["ip"]]
             elif doc["kind"] == "Gateway":
@@ -325,14 +339,17 @@ class Deployed:
         """The Services' ports (or the Gateways' listener ports) become ``port``."""
         for obj in self.objects:
             if obj["kind"] == "Service":
-                ports = [dict(p, port=port) for p in obj["spec"]["ports"]]
+                ports = [
+                    dict(p, port=port) if p.get("name", "").startswith("kerberos") else p
+                    for p in obj["spec"]["ports"]
+                ]
                 patch = {"spec": {"ports": ports}}
             elif obj["kind"] == "Gateway":
                 listeners = [dict(x, port=port) for x in obj["spec"]["listeners"]]
                 patch = {"spec": {"listeners": listeners}}
             else:
                 continue
-            path = api_path(obj, self.namespace, obj["metadata"]["name"])
+            path = api_path(obj, obj["metadata"]["namespace"], obj["metadata"]["name"])
             cluster.request("PATCH", path, patch, content_type=MERGE)
 
 
@@ -353,6 +370,15 @@ SCENARIOS = [
         udp_kind="UDPRoute",
         tcp_kind="TCPRoute",
     ),
+    Scenario(
+        "traefik",
+        "traefik",
+        udp_address=("203.0.113.41", "127.0.0.41"),
+        tcp_address=("203.0.113.40", "127.0.0.40"),
+        udp_kind="IngressRouteUDP",
+        tcp_kind="IngressRouteTCP",
+        fixed_namespace=TRAEFIK_NAMESPACE,
+    ),
 ]
 
 
@@ -367,6 +393,8 @@ def test_kinit_finds_the_kdc_only_through_srv_records_dnssync_wrote(
     udp_ip, tcp_ip = scenario.udp_address[1], scenario.tcp_address[1]
     namespace = f"krb-{scenario.name}-{uuid.uuid4().hex[:6]}"
     kube_cluster.ensure_namespace(namespace)
+    if scenario.fixed_namespace:
+        kube_cluster.ensure_namespace(scenario.fixed_namespace)
     deployed = Deployed(scenario, namespace, scenario.manifests(namespace, PORT))
 
     def endpoints(port: int) -> dict[str, list[Endpoint]]:

@@ -58,6 +58,7 @@ def to_entry(
         if not annotation_filter.matches({str(k): str(v) for k, v in pairs.items()}):
             return key, None
     item.setdefault("kind", resource.kind)
+    item.setdefault("apiVersion", resource.api_version)
     uid = str(meta.get("uid") or "")
     try:
         projected = project(item, key[1] or "default")

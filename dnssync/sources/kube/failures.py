@@ -48,12 +48,14 @@ def failure_diagnostic(target: ListTarget, error: KubeError, verb: str = "list")
     )
 
 
-def discovery_failure(error: KubeError) -> Diagnostic:
-    """Gateway API discovery failed: its kinds are neither read nor known to be missing."""
+def discovery_failure(
+    error: KubeError, group: str = GATEWAY_GROUP, what: str = "the Gateway API"
+) -> Diagnostic:
+    """Discovery failed: the group's kinds are neither read nor known to be missing."""
     return Diagnostic(
-        f"{GATEWAY_GROUP} discovery",
+        f"{group} discovery",
         "",
-        f"cannot discover the Gateway API: {error}; no records are deleted until it can be read",
+        f"cannot discover {what}: {error}; no records are deleted until it can be read",
         Severity.ERROR,
         reason=failure_reason(error),
     )

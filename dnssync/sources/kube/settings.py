@@ -20,6 +20,9 @@ class ClusterSettings:
     object_filter: ObjectFilter = field(default_factory=ObjectFilter)
     # ingress-nginx's ConfigMaps (read by name) and controller Service.
     ingress_nginx: IngressNginxSettings = field(default_factory=IngressNginxSettings)
+    # --traefik-service (namespace, name) and --traefik-legacy (docs/sources/traefik.md)
+    traefik_services: tuple[tuple[str, str], ...] = ()
+    traefik_legacy: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,9 @@ from dnssync.sources.kube.targets import (
     namespace_target,
     needs_namespaces,
     targets_for,
+    traefik_service_targets,
 )
+from dnssync.sources.kube.traefik_discovery import discover_traefik
 from dnssync.sources.snapshot import SourceSnapshot
 
 log = logging.getLogger(__name__)
@@ -60,6 +62,8 @@ def read_cluster(cluster: ClusterSettings) -> SourceSnapshot:
             cluster.object_filter,
             origin=origin,
             ingress_nginx=cluster.ingress_nginx,
+            traefik_legacy=cluster.traefik_legacy,
+            traefik_services=cluster.traefik_services,
         )
     finally:
         api.close()
@@ -72,6 +76,8 @@ def read_once(
     settings: WatchSettings | None = None,
     origin: str = "",
     ingress_nginx: IngressNginxSettings | None = None,
+    traefik_legacy: bool = False,
+    traefik_services: Sequence[tuple[str, str]] = (),
 ) -> SourceSnapshot:
     """One consistent list per resource. Partial failures give ``complete=False``;
     when nothing at all can be read, raises KubeError (the cluster is unusable)."""
@@ -84,6 +90,9 @@ def read_once(
     if "service" in sources or ingress_nginx.enabled:
         targets.extend(targets_for(SERVICES, object_filter))
     targets.extend(configmap_targets(ingress_nginx))
+    if "traefik" in sources:
+        services_listed = "service" in sources or ingress_nginx.enabled
+        targets.extend(traefik_service_targets(traefik_services, services_listed, object_filter))
     if "gateway" in sources:
         try:
             discovery = discover_gateway_api(api, timeout=settings.request_timeout)
@@ -98,6 +107,21 @@ def read_once(
                 log.warning("%s", discovery.message())
                 problems.append(
                     Diagnostic(GATEWAY_GROUP, "", discovery.message(), reason="MissingCRD")
+                )
+    if "traefik" in sources:
+        try:
+            traefik = discover_traefik(api, traefik_legacy, timeout=settings.request_timeout)
+        except KubeError as exc:
+            complete = False
+            errors.append(exc)
+            problems.append(discovery_failure(exc, "traefik.io", "Traefik's API"))
+        else:
+            for resource in traefik.found:
+                targets.extend(targets_for(resource, object_filter))
+            if traefik.missing:
+                log.warning("%s", traefik.message())
+                problems.append(
+                    Diagnostic("traefik.io", "", traefik.message(), reason="MissingCRD")
                 )
     entries: dict[ObjectKey, Entry] = {}
     listed = 0

@@ -33,7 +33,7 @@ from dnssync.sources.kube.api import KubeApi
 from dnssync.sources.kube.backoff import retries
 from dnssync.sources.kube.changes import ObjectChange, ObjectKey
 from dnssync.sources.kube.client import connect
-from dnssync.sources.kube.discovery import discover_gateway_api
+from dnssync.sources.kube.discovery import GatewayDiscovery, discover_gateway_api
 from dnssync.sources.kube.errors import KubeError
 from dnssync.sources.kube.failures import discovery_failure, failure_diagnostic, failure_message
 from dnssync.sources.kube.lister import ListTarget
@@ -47,6 +47,12 @@ from dnssync.sources.kube.targets import (
     namespace_target,
     needs_namespaces,
     targets_for,
+    traefik_service_targets,
+)
+from dnssync.sources.kube.traefik_discovery import (
+    TRAEFIK_LEGACY_GROUP,
+    TraefikDiscovery,
+    discover_traefik,
 )
 from dnssync.sources.snapshot import SourceSnapshot, SourceStatus
 
@@ -77,6 +83,8 @@ class ClusterSource:
         owns_api: bool = False,
         rng: random.Random | None = None,
         ingress_nginx: IngressNginxSettings | None = None,
+        traefik_legacy: bool = False,
+        traefik_services: Sequence[tuple[str, str]] = (),
     ) -> None:
         """``watch_namespaces``: None reads Namespaces only when a Gateway listener selects
         route namespaces by label; True always; False never."""
@@ -102,7 +110,10 @@ class ClusterSource:
         self._namespaces_started = False
         self._started = False
         self._supervisor: threading.Thread | None = None
-        self._discovered = "gateway" not in self.sources
+        self.traefik_legacy = traefik_legacy
+        self.traefik_services = tuple(traefik_services)
+        self._discovered = not self._discovers
+        self._watched: set[str] = set()  # Resource.qualified of every resource read
         self._discovery_error: KubeError | None = None
         self.missing_kinds: tuple[str, ...] = ()
 
@@ -123,6 +134,8 @@ class ClusterSource:
             watch_namespaces=watch_namespaces,
             owns_api=True,
             ingress_nginx=cluster.ingress_nginx,
+            traefik_legacy=cluster.traefik_legacy,
+            traefik_services=cluster.traefik_services,
         )
 
     # ------------------------------------------------------------------ public API
@@ -144,9 +157,17 @@ class ClusterSource:
                 self._resources[CONFIGMAPS.key] = CONFIGMAPS
                 for target in configmap_targets(self.ingress_nginx):
                     self._add_reflector(target)
+            if "traefik" in self.sources:
+                # Traefik routes read the addresses and ports of Traefik's Services.
+                listed = "service" in self.sources or self.ingress_nginx.enabled
+                targets = traefik_service_targets(self.traefik_services, listed, self.object_filter)
+                if targets:
+                    self._resources.setdefault(SERVICES.key, SERVICES)
+                for target in targets:
+                    self._add_reflector(target)
             if self.watch_namespaces:
                 self._start_namespaces()
-        if "gateway" in self.sources:
+        if self._discovers:
             self._supervisor = threading.Thread(
                 target=self._supervise, name="dnssync-gateway-discovery", daemon=True
             )
@@ -213,7 +234,8 @@ class ClusterSource:
                 complete = False
                 problems.append(discovery_failure(self._discovery_error))
             elif not self._discovered:
-                problems.append(_not_synced(f"{GATEWAY_GROUP} discovery"))
+                group = GATEWAY_GROUP if "gateway" in self.sources else "traefik.io"
+                problems.append(_not_synced(f"{group} discovery"))
         # Sync flags first, then the store: a reflector marked synced has its list stored.
         for reflector in reflectors:
             if reflector.synced:
@@ -267,11 +289,19 @@ class ClusterSource:
 
     # ------------------------------------------------------------------ internals
 
+    @property
+    def _discovers(self) -> bool:
+        return "gateway" in self.sources or "traefik" in self.sources
+
     def _add_resource(self, resource: Resource) -> None:
         with self._lock:
-            if self._stop.is_set() or resource.key in self._resources:
+            # By group too: Traefik's legacy group has the same kinds as traefik.io.
+            if self._stop.is_set() or resource.qualified in self._watched:
                 return
-            self._resources[resource.key] = resource
+            if resource.key in self._resources and resource.group != TRAEFIK_LEGACY_GROUP:
+                return
+            self._watched.add(resource.qualified)
+            self._resources.setdefault(resource.key, resource)
             for target in targets_for(resource, self.object_filter):
                 self._add_reflector(target)
 
@@ -327,7 +357,7 @@ class ClusterSource:
         reported: set[str] = set()
         while not self._stop.is_set():
             try:
-                discovery = discover_gateway_api(self.api, timeout=self.settings.request_timeout)
+                found, missing, messages = self._discover()
             except KubeError as exc:
                 with self._state:
                     first = self._discovery_error is None
@@ -340,18 +370,38 @@ class ClusterSource:
                 self._stop.wait(delay)
                 continue
             backoff.reset()
-            for resource in discovery.found:
+            for resource in found:
                 self._add_resource(resource)
-            new_missing = [k for k in discovery.missing if k not in reported]
+            new_missing = [k for k in missing if k not in reported]
             if new_missing:
                 reported.update(new_missing)
-                log.warning("%s", discovery.message())
+                for message in messages:
+                    log.warning("%s", message)
             with self._state:
-                self.missing_kinds = discovery.missing
+                self.missing_kinds = missing
                 self._discovered = True
                 self._discovery_error = None
                 self._state.notify_all()
             self._stop.wait(self.rediscover_interval)
+
+    def _discover(self) -> tuple[list[Resource], tuple[str, ...], list[str]]:
+        """The served kinds of the Gateway API and Traefik (as the sources ask), the
+        missing ones and the messages naming them. Raises KubeError."""
+        found: list[Resource] = []
+        missing: list[str] = []
+        messages: list[str] = []
+        timeout = self.settings.request_timeout
+        discoveries: list[GatewayDiscovery | TraefikDiscovery] = []
+        if "gateway" in self.sources:
+            discoveries.append(discover_gateway_api(self.api, timeout=timeout))
+        if "traefik" in self.sources:
+            discoveries.append(discover_traefik(self.api, self.traefik_legacy, timeout))
+        for discovery in discoveries:
+            found.extend(discovery.found)
+            missing.extend(discovery.missing)
+            if discovery.message():
+                messages.append(discovery.message())
+        return found, tuple(missing), messages
 
 
 def _not_synced(what: str, state: str = "not listed yet") -> Diagnostic:

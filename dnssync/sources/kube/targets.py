@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dnssync.sources.filters import ObjectFilter
 from dnssync.sources.ingress_nginx import IngressNginxSettings
 from dnssync.sources.kube.lister import NAME_FIELD, ListTarget
-from dnssync.sources.kube.resources import CONFIGMAPS, NAMESPACES, Resource
+from dnssync.sources.kube.resources import CONFIGMAPS, NAMESPACES, SERVICES, Resource
 from dnssync.sources.kube.selectors import format_selector
 from dnssync.sources.objects import GatewayObject, NamespacesFrom, SourceObject
 
@@ -47,6 +47,24 @@ def configmap_targets(settings: IngressNginxSettings) -> list[ListTarget]:
         ListTarget(CONFIGMAPS, ref.namespace, field_selector=NAME_FIELD + ref.name)
         for ref, _ in settings.configmaps
     ]
+
+
+def traefik_service_targets(
+    services: Iterable[tuple[str, str]], services_listed: bool, object_filter: ObjectFilter
+) -> list[ListTarget]:
+    """Traefik's Services (``--traefik-service``) that the Service lists do not cover:
+    each is read alone (a field selector on its name), so ``--namespace`` need not name
+    Traefik's namespace. A Service the lists cover is not read twice (one object, one
+    scope); the label and annotation filters still apply to it (docs/sources/traefik.md).
+    ``services_listed``: whether Services are listed at all (the service source is on)."""
+    targets = []
+    for namespace, name in services:
+        covered = services_listed and (
+            not object_filter.namespaces or namespace in object_filter.namespaces
+        )
+        if not covered:
+            targets.append(ListTarget(SERVICES, namespace, field_selector=NAME_FIELD + name))
+    return targets
 
 
 def namespace_target() -> ListTarget:
