@@ -10,6 +10,7 @@ from dnssync.sources.manifests import read_manifests
 from dnssync.sources.objects import (
     BackendServiceObject,
     GatewayObject,
+    ListenerSetObject,
     RouteObject,
     ServiceObject,
     StreamServicesObject,
@@ -58,7 +59,7 @@ def _only_sources(snapshot: SourceSnapshot, sources: tuple[str, ...]) -> SourceS
             return "service" in sources or "ingress-nginx" in sources
         if isinstance(obj, BackendServiceObject | StreamServicesObject):
             return "ingress-nginx" in sources
-        if isinstance(obj, GatewayObject | RouteObject):
+        if isinstance(obj, GatewayObject | RouteObject | ListenerSetObject):
             return "gateway" in sources
         return True
 

@@ -44,7 +44,15 @@ from .metrics import Metrics
 log = logging.getLogger(__name__)
 
 DiagnosticsSink = Callable[[tuple[Diagnostic, ...]], None]
-SOURCE_KINDS = ("service", "gateway", "httproute", "tlsroute", "tcproute", "udproute")
+SOURCE_KINDS = (
+    "service",
+    "gateway",
+    "httproute",
+    "tlsroute",
+    "tcproute",
+    "udproute",
+    "listenerset",
+)
 
 
 class Source(Protocol):

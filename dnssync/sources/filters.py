@@ -8,6 +8,7 @@ from dnssync.sources.objects import (
     BackendServiceObject,
     GatewayObject,
     LabelSelector,
+    ListenerSetObject,
     NamespaceObject,
     RouteObject,
     ServiceObject,
@@ -76,7 +77,10 @@ class ObjectFilter:
         """
         if isinstance(obj, NamespaceObject):
             return False
-        assert isinstance(obj, ServiceObject | GatewayObject | RouteObject | BackendServiceObject)
+        assert isinstance(
+            obj,
+            ServiceObject | GatewayObject | RouteObject | BackendServiceObject | ListenerSetObject,
+        )
         if self.namespaces and obj.ref.namespace not in self.namespaces:
             return False
         return not (self.label_selector and not self.label_selector.matches(dict(obj.labels)))

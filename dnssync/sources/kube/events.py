@@ -41,6 +41,7 @@ DEFAULT_RESOURCES: dict[str, Resource] = {
     "tlsroute": Resource("TLSRoute", "tlsroutes", GATEWAY_GROUP),
     "tcproute": Resource("TCPRoute", "tcproutes", GATEWAY_GROUP),
     "udproute": Resource("UDPRoute", "udproutes", GATEWAY_GROUP),
+    "listenerset": Resource("ListenerSet", "listenersets", GATEWAY_GROUP),
 }
 
 

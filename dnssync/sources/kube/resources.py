@@ -13,6 +13,7 @@ GATEWAY_KINDS: tuple[tuple[str, str], ...] = (
     ("TLSRoute", "tlsroutes"),
     ("TCPRoute", "tcproutes"),
     ("UDPRoute", "udproutes"),
+    ("ListenerSet", "listenersets"),  # Gateway API >= 1.5
 )
 # Served versions in order of preference: v1 first, the alphas of older installs last.
 VERSION_PREFERENCE = ("v1", "v1beta1", "v1alpha3", "v1alpha2")
