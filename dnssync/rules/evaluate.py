@@ -4,8 +4,9 @@ An object's claims depend on the object itself and, for a route, on the Gateways
 parentRefs name and (when a listener selects route namespaces by label) on its
 Namespace; for a route under a ListenerSet, also on the ListenerSet, its Gateway and (when
 that Gateway selects ListenerSet namespaces by label) the ListenerSet's Namespace, so an
-event on any of them evaluates the route again. :func:`evaluate` returns the claims together with the keys of the objects it
-read, so the desired state knows whom to evaluate again when one of those changes.
+event on any of them evaluates the route again. :func:`evaluate` returns the claims
+together with the keys of the objects it read, so the desired state knows whom to evaluate
+again when one of those changes.
 """
 
 from __future__ import annotations
