@@ -12,14 +12,15 @@ Exit codes (docs/cli.md): 0 the object publishes records and nothing is wrong wi
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from dnssync.errors import ConfigError
 from dnssync.model.changes import Change, ChangeGroup
 from dnssync.model.diagnostics import Diagnostic, Severity
+from dnssync.model.records import RecordKey
 from dnssync.model.refs import ObjectRef
-from dnssync.rules.merge import DesiredRecord, MergeResult
+from dnssync.rules.merge import DesiredRecord
 from dnssync.sources.objects import NamespaceObject, SourceObject
 from dnssync.sources.snapshot import SourceSnapshot
 
@@ -76,7 +77,7 @@ class Explanation:
 def explain(
     ref: ObjectRef,
     snapshot: SourceSnapshot,
-    desired: MergeResult,
+    desired: Mapping[RecordKey, DesiredRecord],
     diagnostics: Sequence[Diagnostic],
     groups: Sequence[ChangeGroup] = (),
     zones_checked: bool = False,
@@ -87,7 +88,7 @@ def explain(
     unreadable = str(ref) in snapshot.unreadable
     records = tuple(
         record
-        for _, record in sorted(desired.records.items(), key=lambda kv: kv[0].order)
+        for _, record in sorted(desired.items(), key=lambda kv: kv[0].order)
         if any(c.ref == ref for c in record.contributors)
     )
     own = list(dict.fromkeys(d for d in diagnostics if d.ref == ref))

@@ -353,7 +353,7 @@ def _explain(
     if core.provider is None:
         desired = desired_records(snapshot.objects, core.rules)
         diagnostics = tuple(snapshot.diagnostics) + tuple(desired.diagnostics)
-        explanation = explain(ref, snapshot, desired, diagnostics)
+        explanation = explain(ref, snapshot, desired.records, diagnostics)
     else:
         provider = create_provider(core, values, classes)
         try:
@@ -363,7 +363,7 @@ def _explain(
         explanation = explain(
             ref,
             snapshot,
-            outcome.desired,
+            outcome.desired.records,
             outcome.diagnostics,
             [g for z in outcome.plan.zones for g in z.groups],
             zones_checked=True,
