@@ -3,6 +3,7 @@ and attach/detach as the Gateway, the ListenerSet or the route change."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from dnssync.sources.kube import ClusterSource, ObjectChange, WatchSettings
 from dnssync.sources.kube.api import KubeApi
 from dnssync.sources.objects import ListenerSetObject
 from dnssync.testing.scenarios import desired_lines
+from testinfra.k8s_apply import apply_manifests
 from tests.dnssync.sources.kube.kube_testkit import (
     GW,
     Objects,
@@ -20,9 +22,12 @@ from tests.dnssync.sources.kube.kube_testkit import (
     listener_set_status,
     plan_json,
     records,
+    run_cli,
 )
 
 pytestmark = pytest.mark.k8s
+
+REPO = Path(__file__).resolve().parents[4]
 
 GW_IP = "203.0.113.40"
 KDC_LISTENERS = [
@@ -209,3 +214,47 @@ def test_attach_and_detach_arrive_by_watch(objects: Objects, api: KubeApi) -> No
         eventually(lambda: published() == set())
     finally:
         source.stop()
+
+
+def test_the_example_is_valid_and_explained_on_a_cluster(
+    objects: Objects, kubeconfig: Path, tmp_path: Path
+) -> None:
+    """examples/kerberos-listenerset against the v1.6.1 CRDs, in namespaces of its own,
+    then ``dnssync explain --kubeconfig`` on its routes."""
+    prefix = objects.namespace()
+    text = (REPO / "examples" / "kerberos-listenerset" / "kdc.yaml").read_text()
+    for old in ("krb-admin", "krb", "infra"):  # longest first: krb-admin contains krb
+        text = text.replace(f"namespace: {old}\n", f"namespace: {prefix}-{old}\n")
+        text = text.replace(f"namespace: {old}}}", f"namespace: {prefix}-{old}}}")
+        text = text.replace(f"namespace: {old},", f"namespace: {prefix}-{old},")
+        text = text.replace(f"  name: {old}\n  labels", f"  name: {prefix}-{old}\n  labels")
+    (tmp_path / "kdc.yaml").write_text(text)
+    applied = apply_manifests(kubeconfig, [tmp_path])
+    assert f"listenerset/{prefix}-krb/kerberos (status set)" in applied
+
+    code, out, _ = run_cli(
+        ["explain", f"tcproute/{prefix}-krb-admin/kdc-admin", "--kubeconfig", str(kubeconfig)]
+    )
+    assert code == 2, out
+    assert "[NamespaceNotAllowed]" in out and f"ListenerSet {prefix}-krb/kerberos" in out
+
+    code, out, _ = run_cli(
+        [
+            "explain",
+            f"udproute/{prefix}-krb/kdc",
+            "--kubeconfig",
+            str(kubeconfig),
+            "--provider",
+            "inmemory",
+            "--zone",
+            "example.com",
+            "--output",
+            "json",
+        ]
+    )
+    assert code == 0, out
+    document = json.loads(out)
+    assert [(r["name"], r["type"], r["values"]) for r in document["records"]] == [
+        ("_kerberos._udp.example.com.", "SRV", ["0 100 88 kdc.example.com."]),
+        ("kdc.example.com.", "A", ["203.0.113.50"]),
+    ]
