@@ -95,9 +95,9 @@ def admission_problem(
 
 
 def _selector_hint(mode: NamespacesFrom) -> str:
-    return (
-        ", and the namespace's labels do not match its selector" if mode.value == "Selector" else ""
-    )
+    if mode is NamespacesFrom.SELECTOR:
+        return ", and the namespace's labels do not match its selector"
+    return ""
 
 
 def listener_problem(
@@ -158,17 +158,12 @@ def listener_set_claims(
         claims.diagnostics.append(problem)
         return claims
     assert gateway is not None
-    usable = [
-        ln
-        for ln in listener_set.listeners
-        if listener_problem(listener_set, ln, listener_set.ref) is None
+    problems = [
+        listener_problem(listener_set, ln, listener_set.ref) for ln in listener_set.listeners
     ]
+    usable = [ln for ln, p in zip(listener_set.listeners, problems, strict=True) if p is None]
     if not usable:
-        claims.diagnostics.extend(
-            p
-            for ln in listener_set.listeners
-            if (p := listener_problem(listener_set, ln, listener_set.ref)) is not None
-        )
+        claims.diagnostics.extend(p for p in problems if p is not None)
         return claims
     annotations = dict(listener_set.annotations)
     target = lookup(annotations, "target")
@@ -183,6 +178,16 @@ def listener_set_claims(
         status_field,
         claims,
     )
+    if chosen.empty and not claims.diagnostics:
+        claims.diagnostics.append(
+            for_object(
+                listener_set.ref,
+                status_field,
+                f"its Gateway {gateway.ref.namespace}/{gateway.ref.name} has no address yet "
+                "(status.addresses is empty); records are published once it has one",
+                reason="NoAddress",
+            )
+        )
     hostname = lookup(annotations, "hostname")
     name_field = annotation_field(hostname[0]) if hostname else ""
     ports = frozenset(

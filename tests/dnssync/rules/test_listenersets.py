@@ -342,6 +342,13 @@ CASES = [
         [],
     ),
     Case(
+        "listenerset-hostname-annotation-gateway-without-address",
+        gateway(addresses="[]")
+        + listener_set(annotations="{dnssync.io/hostname: tenant.example.com}"),
+        [],
+        [("listenerset/apps/ls", "spec.parentRef", "NoAddress")],
+    ),
+    Case(
         "listenerset-hostname-annotation-not-allowed",
         gateway(allowed=None)
         + listener_set(annotations="{dnssync.io/hostname: tenant.example.com}"),
