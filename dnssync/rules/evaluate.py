@@ -12,7 +12,7 @@ again when one of those changes.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from dnssync.model.diagnostics import Diagnostic, for_object
@@ -246,7 +246,9 @@ def _route(
         )
     ]
     found_claims = route_claims(route, obj_settings, usable, ttl)
-    return found_claims, len(usable) == len(attached.attachments), frozenset(needs), attached
+    complete = len(usable) == len(attached.attachments)
+    # Attachments through a parent with a bad target are reported on that parent.
+    return found_claims, complete, frozenset(needs), replace(attached, attachments=tuple(usable))
 
 
 def _listener_set(

@@ -97,6 +97,7 @@ def reference_desired_records(
             ]
             unusable = unusable or len(usable) != len(attached.attachments)
             found = route_claims(obj, obj_settings, usable, ttl)
+            attached = AttachResult(tuple(usable), attached.problems)
         found.diagnostics.extend(why_silent(obj, obj_settings, found, claims.diagnostics, attached))
         # A bad value skips the records that depend on it (docs/annotations.md), and the
         # records the object already owns stay as they are instead of being deleted.
