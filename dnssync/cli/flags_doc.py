@@ -12,14 +12,14 @@ from collections.abc import Mapping, Sequence
 
 from dnssync.cli.config import show_value
 from dnssync.cli.options import CORE_OPTIONS, SOURCE_OPTIONS
-from dnssync.cli.parser import CONFIG_HELP, OUTPUT_OPTION, YES_OPTION
+from dnssync.cli.parser import CONFIG_HELP, EXPLAIN_OUTPUT_OPTION, OUTPUT_OPTION, YES_OPTION
 from dnssync.daemon.options import RUN_OPTIONS
 from dnssync.providers import registry
 from dnssync.providers.base import OptionKind, Provider
 from dnssync.providers.base import ProviderOption as Option
 
 REGENERATE = "python -m dnssync.cli.flags_doc > docs/flags.md"
-ALL_COMMANDS = "plan, apply, run"
+ALL_COMMANDS = "plan, apply, explain, run"
 
 _HEADER = f"""# Flags reference
 
@@ -60,6 +60,13 @@ def render(providers: Mapping[str, type[Provider]], distributions: Mapping[str, 
             "plan and apply",
             "Output and confirmation.",
             [(OUTPUT_OPTION, "plan, apply"), (YES_OPTION, "apply")],
+        )
+    )
+    parts.append(
+        _section(
+            "explain",
+            "Output of `dnssync explain KIND/NAMESPACE/NAME`.",
+            [(EXPLAIN_OUTPUT_OPTION, "explain")],
         )
     )
     parts.append(

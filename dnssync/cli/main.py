@@ -21,6 +21,9 @@ from rich.markup import escape
 
 from dnssync.cli.config import Value, environment, resolve, show_value
 from dnssync.cli.config_file import load_file, shown_path
+from dnssync.cli.explain import explain, parse_object
+from dnssync.cli.explain import render_json as render_explanation_json
+from dnssync.cli.explain import render_text as render_explanation_text
 from dnssync.cli.options import (
     CORE_OPTIONS,
     SOURCE_DESCRIPTIONS,
@@ -29,6 +32,7 @@ from dnssync.cli.options import (
     core_settings,
 )
 from dnssync.cli.parser import (
+    EXPLAIN_OUTPUT_OPTION,
     OUTPUT_OPTION,
     YES_OPTION,
     UsageError,
@@ -52,6 +56,7 @@ from dnssync.providers.base import ProviderOption as Option
 from dnssync.render.json_plan import render_json
 from dnssync.render.markdown import render_markdown
 from dnssync.render.text import render_diagnostics, render_text
+from dnssync.rules.desired import desired_records
 from dnssync.sources.snapshot import SourceSnapshot
 
 __all__ = [
@@ -194,6 +199,8 @@ def _run(argv: list[str], redactor: Redactor) -> int:
         options.append(OUTPUT_OPTION)
     if args.command == "apply":
         options.append(YES_OPTION)
+    if args.command == "explain":
+        options.append(EXPLAIN_OUTPUT_OPTION)
     if args.command == "run":
         options.extend(daemon_options)
     file_values = load_file(config_path(args, env))
@@ -214,6 +221,8 @@ def _run(argv: list[str], redactor: Redactor) -> int:
         )
     if args.command == "run":
         return _run_daemon(core, values, classes)
+    if args.command == "explain":
+        return _explain(args.object, core, values, classes)
     return _plan_or_apply(args.command, core, values, classes)
 
 
@@ -329,6 +338,54 @@ def _plan_or_apply(
         return EXIT_OK
     finally:
         provider.close()
+
+
+def _explain(
+    target: str,
+    core: CoreSettings,
+    values: dict[str, Value],
+    classes: dict[str, type[Provider]],
+) -> int:
+    """``dnssync explain``: the rules (and with --provider, the plan) for one object."""
+    ref = parse_object(target)
+    stderr = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
+    snapshot = load_snapshot(core)
+    if core.provider is None:
+        desired = desired_records(snapshot.objects, core.rules)
+        diagnostics = tuple(snapshot.diagnostics) + tuple(desired.diagnostics)
+        explanation = explain(ref, snapshot, desired.records, diagnostics)
+    else:
+        provider = create_provider(core, values, classes)
+        try:
+            outcome = compute_plan(snapshot, provider, EngineSettings(core.rules, core.plan))
+        finally:
+            provider.close()
+        explanation = explain(
+            ref,
+            snapshot,
+            outcome.desired.records,
+            outcome.diagnostics,
+            [g for z in outcome.plan.zones for g in z.groups],
+            zones_checked=True,
+        )
+    # Errors of the input (an unreadable manifest, a failed list) may hide the object.
+    render_diagnostics(
+        tuple(d for d in snapshot.diagnostics if d.severity is Severity.ERROR), stderr
+    )
+    with _writing_stdout():
+        if str(values.get("output") or "text") == "json":
+            sys.stdout.write(render_explanation_json(explanation))
+        else:
+            sys.stdout.write(printable_lines(render_explanation_text(explanation)))
+    if not snapshot.complete:
+        _report_incomplete("some input could not be read", stderr)
+        return EXIT_ERROR
+    return explanation.exit_code
+
+
+def printable_lines(text: str) -> str:
+    """Input quoted in the text (names, messages) shown escaped, line breaks kept."""
+    return "".join(printable(line) + "\n" for line in text.splitlines())
 
 
 def _incomplete(snapshot: SourceSnapshot, outcome: PlanOutcome) -> str:

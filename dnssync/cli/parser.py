@@ -29,7 +29,8 @@ OUTPUT_OPTION = Option(
     "output", "text, json or markdown", default="text", choices=("text", "json", "markdown")
 )
 YES_OPTION = Option("yes", "apply without asking", OptionKind.BOOL, default=False)
-COMMANDS = ("plan", "apply", "providers", "run")
+EXPLAIN_OUTPUT_OPTION = Option("output", "text or json", default="text", choices=("text", "json"))
+COMMANDS = ("plan", "apply", "explain", "providers", "run")
 
 
 class UsageError(Exception):
@@ -93,8 +94,17 @@ def build_parser(
     add_to_parser(plan, [*shared, OUTPUT_OPTION])
     apply = commands.add_parser("apply", help="apply the plan once (exit 0 done, 1 errors)")
     add_to_parser(apply, [*shared, OUTPUT_OPTION, YES_OPTION])
+    explain = commands.add_parser(
+        "explain",
+        help="what one object publishes and why not more (exit 0 publishes, 2 look at it, "
+        "1 errors)",
+    )
+    explain.add_argument(
+        "object", metavar="KIND/NAMESPACE/NAME", help="e.g. tcproute/krb/kdc or service/krb/kdc"
+    )
+    add_to_parser(explain, [*shared, EXPLAIN_OUTPUT_OPTION])
     commands.add_parser("providers", help="list installed providers and their options")
-    parsers = [plan, apply]
+    parsers = [plan, apply, explain]
     if run_options:
         run = commands.add_parser("run", help="the in-cluster daemon")
         add_to_parser(run, [*shared, *run_options])

@@ -77,14 +77,25 @@ def run_daemon(
     provider.requests.observer = metrics.observe_request
     source = ClusterSource.connect(cluster)
     recorder = EventRecorder(source.api, lookup=source.identity) if settings.events else None
-    report = DiagnosticsReporter(recorder.record if recorder is not None else None)
+    report = DiagnosticsReporter(
+        recorder.record if recorder is not None else None,
+        recorder.record_published if recorder is not None else None,
+    )
     may_run = threading.Event()
     elector: LeaderElector | None = None
 
     def may_write() -> bool:
         return elector is None or elector.is_leader()
 
-    reconciler = Reconciler(provider, source, engine, metrics, may_write=may_write, report=report)
+    reconciler = Reconciler(
+        provider,
+        source,
+        engine,
+        metrics,
+        may_write=may_write,
+        report=report,
+        published=report.published,
+    )
     loop = ReconcileLoop(
         reconciler,
         debounce=settings.debounce,

@@ -31,6 +31,7 @@ from dnssync.errors import DnssyncError, ProviderError
 from dnssync.gcpause import gc_paused
 from dnssync.model.diagnostics import Diagnostic
 from dnssync.model.names import DomainName
+from dnssync.model.publications import Publication
 from dnssync.providers.base import Provider
 from dnssync.rules.evaluate import NAMESPACE, ObjectKey, ref_of
 from dnssync.rules.state import DesiredState
@@ -40,11 +41,21 @@ from dnssync.sources.snapshot import SourceSnapshot
 
 from .cache import ProviderCache
 from .metrics import Metrics
+from .publications import publications
 
 log = logging.getLogger(__name__)
 
 DiagnosticsSink = Callable[[tuple[Diagnostic, ...]], None]
-SOURCE_KINDS = ("service", "gateway", "httproute", "tlsroute", "tcproute", "udproute")
+PublicationSink = Callable[[tuple[Publication, ...]], None]
+SOURCE_KINDS = (
+    "service",
+    "gateway",
+    "httproute",
+    "tlsroute",
+    "tcproute",
+    "udproute",
+    "listenerset",
+)
 
 
 class Source(Protocol):
@@ -72,6 +83,7 @@ class Reconciler:
         metrics: Metrics,
         may_write: Callable[[], bool] = lambda: True,
         report: DiagnosticsSink | None = None,
+        published: PublicationSink | None = None,
     ) -> None:
         self.provider = provider
         self.source = source
@@ -79,6 +91,7 @@ class Reconciler:
         self.metrics = metrics
         self.may_write = may_write
         self.report = report
+        self.published = published
         self.cache = ProviderCache(settings.plan.registry)
         self._state: DesiredState | None = None
         # Names planned but not applied (unsafe, not the leader): planned again next time.
@@ -206,6 +219,13 @@ class Reconciler:
                 self.metrics.records_owned.labels(zone.text).set(owned)
             if result.failed:
                 self.metrics.change_failures.labels(zone.text).inc(len(result.failed))
+        if self.published is not None:
+            # Normal Events: what each object now has in DNS (outcome.desired: the state
+            # this plan was made from).
+            applied = [(zone, result.applied) for zone, result in report.results]
+            found = publications(applied, outcome.desired.records)
+            if found:
+                self.published(tuple(found))
         if report.failures:
             # Drift or a concurrent writer: re-read the zones on the next reconcile.
             self.needs_full = True

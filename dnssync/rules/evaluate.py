@@ -2,14 +2,17 @@
 
 An object's claims depend on the object itself and, for a route, on the Gateways its
 parentRefs name and (when a listener selects route namespaces by label) on its
-Namespace. :func:`evaluate` returns the claims together with the keys of the objects it
-read, so the desired state knows whom to evaluate again when one of those changes.
+Namespace; for a route under a ListenerSet, also on the ListenerSet, its Gateway and (when
+that Gateway selects ListenerSet namespaces by label) the ListenerSet's Namespace, so an
+event on any of them evaluates the route again. :func:`evaluate` returns the claims
+together with the keys of the objects it read, so the desired state knows whom to evaluate
+again when one of those changes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from dnssync.model.diagnostics import Diagnostic, for_object
@@ -17,7 +20,7 @@ from dnssync.model.names import DomainName
 from dnssync.model.refs import ObjectRef
 from dnssync.ownership.txt import value_problem
 from dnssync.rules.claims import AddressClaim, SrvClaim
-from dnssync.rules.gateways import gateway_claims, route_attachments, route_claims
+from dnssync.rules.gateways import AttachResult, attach_route, gateway_claims, route_claims
 from dnssync.rules.ingress_nginx import (
     Lookup,
     backend_claims,
@@ -25,14 +28,18 @@ from dnssync.rules.ingress_nginx import (
     configmap_diagnostics,
     exposed,
 )
+from dnssync.rules.listenersets import listener_set_claims, parent_gateway_key
 from dnssync.rules.per_object import Claims
 from dnssync.rules.services import service_claims
 from dnssync.rules.settings import RuleSettings
+from dnssync.rules.silence import why_silent
 from dnssync.rules.traefik import traefik_route_claims
 from dnssync.sources.annotations import ObjectSettings, parse_settings
 from dnssync.sources.objects import (
     BackendServiceObject,
     GatewayObject,
+    Listener,
+    ListenerSetObject,
     NamespaceObject,
     NamespacesFrom,
     ParentRef,
@@ -51,6 +58,7 @@ cluster source keys its cache)."""
 NAMESPACE = "namespace"
 SERVICE = "service"
 GATEWAY = "gateway"
+LISTENERSET = "listenerset"
 
 # Bad annotations that make every record of the object unusable, or only its SRV records.
 WHOLE_OBJECT = frozenset({"ttl", "target"})
@@ -134,6 +142,7 @@ def evaluate(parsed: Parsed, objects: Objects, settings: RuleSettings) -> Evalua
     obj_settings = parsed.settings
     ttl = settings.default_ttl
     unusable = bool(obj_settings.invalid)
+    attached: AttachResult | None = None
     if isinstance(obj, ServiceObject):
         found = service_claims(obj, obj_settings, ttl)
     elif isinstance(obj, GatewayObject):
@@ -143,9 +152,12 @@ def evaluate(parsed: Parsed, objects: Objects, settings: RuleSettings) -> Evalua
     elif isinstance(obj, TraefikRouteObject):
         found, usable_all, needs = _traefik(obj, obj_settings, objects, settings, ttl)
         unusable = unusable or not usable_all
+    elif isinstance(obj, ListenerSetObject):
+        found, needs = _listener_set(obj, obj_settings, objects, ttl)
     else:
-        found, usable_all, needs = _route(obj, obj_settings, objects, ttl)
+        found, usable_all, needs, attached = _route(obj, obj_settings, objects, ttl)
         unusable = unusable or not usable_all
+    found.diagnostics.extend(why_silent(obj, obj_settings, found, parsed.problems, attached))
     # A bad value skips the records that depend on it (docs/annotations.md), and the
     # records the object already owns stay as they are instead of being deleted.
     diagnostics = list(parsed.problems)
@@ -214,35 +226,111 @@ def ours(obj_settings: ObjectSettings, settings: RuleSettings) -> bool:
 
 def _route(
     route: RouteObject, obj_settings: ObjectSettings, objects: Objects, ttl: int
-) -> tuple[Claims, bool, frozenset[ObjectKey]]:
-    """The route's claims, whether every attachment was usable, and what it read."""
+) -> tuple[Claims, bool, frozenset[ObjectKey], AttachResult]:
+    """The route's claims, whether every attachment was usable, what it read, and its
+    attachments (with the reasons of the parents that gave none)."""
     gateways: dict[tuple[str, str], tuple[GatewayObject, ObjectSettings]] = {}
+    listener_sets: dict[tuple[str, str], tuple[ListenerSetObject, ObjectSettings]] = {}
     needs: set[ObjectKey] = set()
-    selects_namespaces = False
-    for parent in _gateway_parents(route.parent_refs + route.accepted_parents):
-        key = (GATEWAY, parent.namespace, parent.name)
+    label_namespaces: set[str] = set()
+    parents = route.parent_refs + route.accepted_parents
+    for parent in _gateway_parents(parents):
+        found_gateway = _gateway(parent.namespace, parent.name, objects, needs, gateways)
+        if found_gateway is not None and _selects_routes(found_gateway.listeners):
+            label_namespaces.add(route.ref.namespace)
+    # A ListenerSet parent: the ListenerSet, its Gateway (which must admit it) and the
+    # namespaces whose labels either selects (docs/sources/gateway-api.md).
+    for parent in _listener_set_parents(parents):
+        key = (LISTENERSET, parent.namespace, parent.name)
         needs.add(key)
         found = objects.get(key)
-        if found is None or not isinstance(found.obj, GatewayObject):
+        if found is None or not isinstance(found.obj, ListenerSetObject):
             continue
-        gateways[(parent.namespace, parent.name)] = (found.obj, found.settings)
-        selects_namespaces = selects_namespaces or any(
-            ln.namespaces_from is NamespacesFrom.SELECTOR for ln in found.obj.listeners
-        )
-    labels: dict[str, dict[str, str]] = {}
-    if selects_namespaces:
-        namespace_key = (NAMESPACE, "", route.ref.namespace)
-        needs.add(namespace_key)
-        namespace = objects.get(namespace_key)
-        if namespace is not None and isinstance(namespace.obj, NamespaceObject):
-            labels[route.ref.namespace] = dict(namespace.obj.labels)
-    attachments = route_attachments(route, gateways, labels)
+        listener_set = found.obj
+        listener_sets[(parent.namespace, parent.name)] = (listener_set, found.settings)
+        if _selects_routes(listener_set.listeners):
+            label_namespaces.add(route.ref.namespace)
+        gateway_key = parent_gateway_key(listener_set)
+        if gateway_key is None:
+            continue
+        found_gateway = _gateway(*gateway_key, objects, needs, gateways)
+        if found_gateway is not None and _selects_listener_sets(found_gateway):
+            label_namespaces.add(listener_set.ref.namespace)
+    labels = _namespace_labels(label_namespaces, objects, needs)
+    attached = attach_route(route, gateways, labels, listener_sets)
     bad_targets = {k for k, (_, s) in gateways.items() if "target" in s.invalid}
+    bad_sets = {k for k, (_, s) in listener_sets.items() if "target" in s.invalid}
     usable = [
-        a for a in attachments if (a.gateway.ref.namespace, a.gateway.ref.name) not in bad_targets
+        a
+        for a in attached.attachments
+        if (a.gateway.ref.namespace, a.gateway.ref.name) not in bad_targets
+        and (
+            a.listener_set is None
+            or (a.listener_set.ref.namespace, a.listener_set.ref.name) not in bad_sets
+        )
     ]
     found_claims = route_claims(route, obj_settings, usable, ttl)
-    return found_claims, len(usable) == len(attachments), frozenset(needs)
+    complete = len(usable) == len(attached.attachments)
+    # Attachments through a parent with a bad target are reported on that parent.
+    return found_claims, complete, frozenset(needs), replace(attached, attachments=tuple(usable))
+
+
+def _listener_set(
+    listener_set: ListenerSetObject, obj_settings: ObjectSettings, objects: Objects, ttl: int
+) -> tuple[Claims, frozenset[ObjectKey]]:
+    """A ListenerSet's own hostname records: they read its Gateway (and, when the Gateway
+    selects ListenerSet namespaces by label, the ListenerSet's Namespace)."""
+    needs: set[ObjectKey] = set()
+    gateways: dict[tuple[str, str], tuple[GatewayObject, ObjectSettings]] = {}
+    labels: dict[str, dict[str, str]] = {}
+    gateway_key = parent_gateway_key(listener_set)
+    if obj_settings.hostnames and gateway_key is not None:
+        found = _gateway(*gateway_key, objects, needs, gateways)
+        if found is not None and _selects_listener_sets(found):
+            labels = _namespace_labels({listener_set.ref.namespace}, objects, needs)
+    claims = listener_set_claims(listener_set, obj_settings, gateways, labels, ttl)
+    return claims, frozenset(needs)
+
+
+def _gateway(
+    namespace: str,
+    name: str,
+    objects: Objects,
+    needs: set[ObjectKey],
+    gateways: dict[tuple[str, str], tuple[GatewayObject, ObjectSettings]],
+) -> GatewayObject | None:
+    key = (GATEWAY, namespace, name)
+    needs.add(key)
+    found = objects.get(key)
+    if found is None or not isinstance(found.obj, GatewayObject):
+        return None
+    gateways[(namespace, name)] = (found.obj, found.settings)
+    return found.obj
+
+
+def _selects_routes(listeners: Iterable[Listener]) -> bool:
+    return any(ln.namespaces_from is NamespacesFrom.SELECTOR for ln in listeners)
+
+
+def _selects_listener_sets(gateway: GatewayObject) -> bool:
+    return gateway.allowed_listeners.namespaces_from is NamespacesFrom.SELECTOR
+
+
+def _namespace_labels(
+    namespaces: Iterable[str], objects: Objects, needs: set[ObjectKey]
+) -> dict[str, dict[str, str]]:
+    labels: dict[str, dict[str, str]] = {}
+    for name in namespaces:
+        key = (NAMESPACE, "", name)
+        needs.add(key)
+        namespace = objects.get(key)
+        if namespace is not None and isinstance(namespace.obj, NamespaceObject):
+            labels[name] = dict(namespace.obj.labels)
+    return labels
+
+
+def _listener_set_parents(parents: Iterable[ParentRef]) -> list[ParentRef]:
+    return [p for p in parents if p.group == GATEWAY_GROUP and p.kind == "ListenerSet"]
 
 
 def _gateway_parents(parents: Iterable[ParentRef]) -> list[ParentRef]:

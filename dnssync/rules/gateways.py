@@ -6,9 +6,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from dnssync.errors import InvalidNameError
-from dnssync.model.diagnostics import for_object
+from dnssync.model.diagnostics import Diagnostic, for_object
 from dnssync.model.names import DomainName
 from dnssync.rules.hostnames import intersect
+from dnssync.rules.listenersets import (
+    ListenerSetIndex,
+    admission_problem,
+    listener_problem,
+    listener_set_addresses,
+    parent_gateway_key,
+)
 from dnssync.rules.per_object import (
     ChosenAddresses,
     Claims,
@@ -21,6 +28,7 @@ from dnssync.sources.objects import (
     Address,
     GatewayObject,
     Listener,
+    ListenerSetObject,
     NamespacesFrom,
     ParentRef,
     Port,
@@ -71,39 +79,188 @@ class Attachment:
     gateway: GatewayObject
     listener: Listener
     addresses: tuple[Address, ...]
+    # Set when the listener is a ListenerSet's (the route's parentRef is the ListenerSet).
+    listener_set: ListenerSetObject | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AttachResult:
+    attachments: tuple[Attachment, ...]
+    # Why parents or listeners were not attached to (design 3b: said when nothing is).
+    problems: tuple[Diagnostic, ...] = ()
 
 
 def route_attachments(
     route: RouteObject,
     gateways: Mapping[tuple[str, str], tuple[GatewayObject, ObjectSettings]],
     namespace_labels: Mapping[str, dict[str, str]],
+    listener_sets: ListenerSetIndex | None = None,
 ) -> list[Attachment]:
-    """Listeners of accepted parent Gateways that this route is allowed to attach to."""
+    """Listeners of accepted parents (Gateways, ListenerSets) this route attaches to."""
+    return list(attach_route(route, gateways, namespace_labels, listener_sets).attachments)
+
+
+def attach_route(
+    route: RouteObject,
+    gateways: Mapping[tuple[str, str], tuple[GatewayObject, ObjectSettings]],
+    namespace_labels: Mapping[str, dict[str, str]],
+    listener_sets: ListenerSetIndex | None = None,
+) -> AttachResult:
+    """The attachments, and the reason for each parent that gave none.
+
+    A parentRef of kind Gateway attaches only to the Gateway's own ``spec.listeners``; one
+    of kind ListenerSet only to that ListenerSet's listeners (Gateway API GEP-1713).
+    """
     attachments: list[Attachment] = []
+    problems: list[Diagnostic] = []
+    if route.parent_refs and not route.accepted_parents:
+        problems.append(
+            for_object(
+                route.ref,
+                "status.parents",
+                "no parent has accepted the route (status.parents[].conditions Accepted is "
+                "not True): its Gateway controller has not attached it",
+                reason="RouteNotAccepted",
+            )
+        )
     for parent in route.accepted_parents:
-        if parent.group != GATEWAY_GROUP or parent.kind != "Gateway":
+        if parent.group != GATEWAY_GROUP or parent.kind not in ("Gateway", "ListenerSet"):
             continue
         if not _in_spec(parent, route):
             continue
-        found = gateways.get((parent.namespace, parent.name))
-        if found is None:
-            continue
-        gateway, gw_settings = found
-        for listener in gateway.listeners:
-            if parent.section_name is not None and listener.name != parent.section_name:
+        if parent.kind == "Gateway":
+            found = gateways.get((parent.namespace, parent.name))
+            if found is None:
+                problems.append(_parent_missing(route, parent))
                 continue
-            if parent.port is not None and listener.port != parent.port:
+            gateway, gw_settings = found
+            candidates: list[tuple[Listener, Diagnostic | None]] = [
+                (ln, None) for ln in gateway.listeners
+            ]
+            owner_namespace = gateway.ref.namespace
+            addresses = gateway_addresses(gateway, gw_settings)
+            listener_set: ListenerSetObject | None = None
+        else:
+            found_set = (listener_sets or {}).get((parent.namespace, parent.name))
+            if found_set is None:
+                problems.append(_parent_missing(route, parent))
                 continue
-            if listener.protocol not in ROUTE_PROTOCOLS[route.ref.kind]:
-                continue
-            if listener.allowed_kinds and route.ref.kind not in listener.allowed_kinds:
-                continue
-            if not _namespace_allowed(listener, gateway, route, namespace_labels):
-                continue
-            attachments.append(
-                Attachment(gateway, listener, gateway_addresses(gateway, gw_settings))
+            listener_set, ls_settings = found_set
+            key = parent_gateway_key(listener_set)
+            found = gateways.get(key) if key is not None else None
+            problem = admission_problem(
+                listener_set, found[0] if found else None, namespace_labels, route.ref
             )
-    return attachments
+            if problem is not None:
+                problems.append(problem)
+                continue
+            assert found is not None
+            gateway, gw_settings = found
+            candidates = [
+                (ln, listener_problem(listener_set, ln, route.ref)) for ln in listener_set.listeners
+            ]
+            owner_namespace = listener_set.ref.namespace
+            addresses = listener_set_addresses(ls_settings, gateway, gw_settings)
+        matched, rejected = _match_listeners(
+            route, parent, candidates, owner_namespace, namespace_labels
+        )
+        attachments.extend(Attachment(gateway, ln, addresses, listener_set) for ln in matched)
+        if not matched:
+            problems.extend(rejected)
+    return AttachResult(tuple(attachments), tuple(problems))
+
+
+def _parent_missing(route: RouteObject, parent: ParentRef) -> Diagnostic:
+    return for_object(
+        route.ref,
+        "spec.parentRefs",
+        f"parent {parent.kind} {parent.namespace}/{parent.name} is not found",
+        reason="ParentNotFound",
+    )
+
+
+# How far a listener got before it was refused: the furthest stage is the one reported.
+_NAME, _PROTOCOL, _KIND, _NAMESPACE, _STATUS = range(5)
+
+
+def _match_listeners(
+    route: RouteObject,
+    parent: ParentRef,
+    candidates: list[tuple[Listener, Diagnostic | None]],
+    owner_namespace: str,
+    namespace_labels: Mapping[str, dict[str, str]],
+) -> tuple[list[Listener], list[Diagnostic]]:
+    matched: list[Listener] = []
+    refused: list[tuple[int, Diagnostic | None]] = []
+    kind = route.ref.kind
+    where = f"{parent.kind} {parent.namespace}/{parent.name}"
+    for listener, status_problem in candidates:
+        if parent.section_name is not None and listener.name != parent.section_name:
+            refused.append((_NAME, None))
+            continue
+        if parent.port is not None and listener.port != parent.port:
+            refused.append((_NAME, None))
+            continue
+        if listener.protocol not in ROUTE_PROTOCOLS[kind]:
+            refused.append((_PROTOCOL, None))
+            continue
+        if listener.allowed_kinds and kind not in listener.allowed_kinds:
+            refused.append(
+                (
+                    _KIND,
+                    for_object(
+                        route.ref,
+                        "spec.parentRefs",
+                        f"listener {listener.name} of {where} does not admit kind {kind} "
+                        f"(allowedRoutes.kinds: {', '.join(listener.allowed_kinds)})",
+                        reason="KindNotAllowed",
+                    ),
+                )
+            )
+            continue
+        if not _namespace_allowed(listener, owner_namespace, route, namespace_labels):
+            refused.append(
+                (
+                    _NAMESPACE,
+                    for_object(
+                        route.ref,
+                        "spec.parentRefs",
+                        f"listener {listener.name} of {where} does not admit routes from "
+                        f"namespace {route.ref.namespace} (allowedRoutes.namespaces.from: "
+                        f"{listener.namespaces_from.value})",
+                        reason="NamespaceNotAllowed",
+                    ),
+                )
+            )
+            continue
+        if status_problem is not None:
+            refused.append((_STATUS, status_problem))
+            continue
+        matched.append(listener)
+    if matched or not refused:
+        if not matched:
+            return [], [_no_listener(route, parent, where)]
+        return matched, []
+    furthest = max(stage for stage, _ in refused)
+    if furthest <= _PROTOCOL:
+        return [], [_no_listener(route, parent, where)]
+    found = [d for stage, d in refused if stage == furthest and d is not None]
+    return [], list(dict.fromkeys(found))
+
+
+def _no_listener(route: RouteObject, parent: ParentRef, where: str) -> Diagnostic:
+    wanted = []
+    if parent.section_name is not None:
+        wanted.append(f"named {parent.section_name}")
+    if parent.port is not None:
+        wanted.append(f"on port {parent.port}")
+    wanted.append(f"with protocol {' or '.join(ROUTE_PROTOCOLS[route.ref.kind])}")
+    return for_object(
+        route.ref,
+        "spec.parentRefs",
+        f"{where} has no listener {', '.join(wanted)} for a {route.ref.kind}",
+        reason="NoMatchingListener",
+    )
 
 
 def _in_spec(parent: ParentRef, route: RouteObject) -> bool:
@@ -111,20 +268,25 @@ def _in_spec(parent: ParentRef, route: RouteObject) -> bool:
         p.name == parent.name
         and p.namespace == parent.namespace
         and p.section_name == parent.section_name
+        and p.kind == parent.kind
+        and p.group == parent.group
         for p in route.parent_refs
     )
 
 
 def _namespace_allowed(
     listener: Listener,
-    gateway: GatewayObject,
+    owner_namespace: str,
     route: RouteObject,
     namespace_labels: Mapping[str, dict[str, str]],
 ) -> bool:
+    """``owner_namespace``: of the Gateway or ListenerSet that holds the listener."""
     if listener.namespaces_from is NamespacesFrom.ALL:
         return True
     if listener.namespaces_from is NamespacesFrom.SAME:
-        return route.ref.namespace == gateway.ref.namespace
+        return route.ref.namespace == owner_namespace
+    if listener.namespaces_from is NamespacesFrom.NONE:
+        return False
     selector = listener.namespace_selector
     labels = namespace_labels.get(route.ref.namespace, {})
     return selector is not None and selector.matches(labels)
@@ -223,8 +385,10 @@ def _spec_hostnames(
 
 
 __all__ = [
+    "AttachResult",
     "Attachment",
     "ChosenAddresses",
+    "attach_route",
     "gateway_claims",
     "route_attachments",
     "route_claims",

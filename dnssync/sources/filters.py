@@ -8,6 +8,7 @@ from dnssync.sources.objects import (
     BackendServiceObject,
     GatewayObject,
     LabelSelector,
+    ListenerSetObject,
     NamespaceObject,
     RouteObject,
     ServiceObject,
@@ -79,7 +80,12 @@ class ObjectFilter:
             return False
         assert isinstance(
             obj,
-            ServiceObject | GatewayObject | RouteObject | BackendServiceObject | TraefikRouteObject,
+            ServiceObject
+            | GatewayObject
+            | RouteObject
+            | BackendServiceObject
+            | TraefikRouteObject
+            | ListenerSetObject,
         )
         if self.namespaces and obj.ref.namespace not in self.namespaces:
             return False

@@ -123,6 +123,7 @@ class NamespacesFrom(enum.Enum):
     SAME = "Same"
     ALL = "All"
     SELECTOR = "Selector"
+    NONE = "None"  # only in a Gateway's allowedListeners, where it is the default
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,12 +138,21 @@ class Listener:
 
 
 @dataclass(frozen=True, slots=True)
+class AllowedListeners:
+    """A Gateway's ``spec.allowedListeners``: which namespaces' ListenerSets it admits."""
+
+    namespaces_from: NamespacesFrom = NamespacesFrom.NONE
+    selector: LabelSelector | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class GatewayObject:
     ref: ObjectRef
     annotations: tuple[tuple[str, str], ...]
     labels: tuple[tuple[str, str], ...]
     listeners: tuple[Listener, ...]
     addresses: tuple[Address, ...]
+    allowed_listeners: AllowedListeners = AllowedListeners()
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +174,31 @@ class RouteObject:
     parent_refs: tuple[ParentRef, ...]
     # Parents whose status has an Accepted=True condition.
     accepted_parents: tuple[ParentRef, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ListenerStatus:
+    """The conditions of one listener, as its controller reported them."""
+
+    name: str
+    accepted: bool
+    conflicted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ListenerSetObject:
+    """A Gateway API ListenerSet: listeners added to ``parent``, on its addresses."""
+
+    ref: ObjectRef  # kind: listenerset
+    annotations: tuple[tuple[str, str], ...]
+    labels: tuple[tuple[str, str], ...]
+    parent: ParentRef
+    listeners: tuple[Listener, ...]
+    accepted: bool  # status.conditions Accepted=True
+    listener_status: tuple[ListenerStatus, ...] = ()
+
+    def status_of(self, listener: str) -> ListenerStatus | None:
+        return next((s for s in self.listener_status if s.name == listener), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +239,7 @@ SourceObject = Union[
     BackendServiceObject,
     StreamServicesObject,
     TraefikRouteObject,
+    ListenerSetObject,
 ]
 
 ROUTE_KINDS = ("httproute", "tlsroute", "tcproute", "udproute")

@@ -19,10 +19,13 @@ from dnssync.sources.objects import (
     ROUTE_KINDS,
     TRAEFIK_KINDS,
     Address,
+    AllowedListeners,
     BackendServiceObject,
     GatewayObject,
     LabelSelector,
     Listener,
+    ListenerSetObject,
+    ListenerStatus,
     NamespaceObject,
     NamespacesFrom,
     ParentRef,
@@ -39,7 +42,7 @@ from dnssync.sources.traefik_rule import RuleError, sni_hosts
 GATEWAY_GROUP = "gateway.networking.k8s.io"
 TRAEFIK_GROUP = "traefik.io"
 TRAEFIK_LEGACY_GROUP = "traefik.containo.us"
-SUPPORTED_KINDS = ("service", "gateway", "namespace", *ROUTE_KINDS, *TRAEFIK_KINDS)
+SUPPORTED_KINDS = ("service", "gateway", "namespace", "listenerset", *ROUTE_KINDS, *TRAEFIK_KINDS)
 # Read only when a setting names it (ingress-nginx's TCP/UDP services ConfigMaps).
 CONFIGMAP = "configmap"
 
@@ -84,6 +87,8 @@ def project(obj: Mapping[str, Any], default_namespace: str = "default") -> Sourc
         return parse_stream_services(ref, _mapping(obj.get("data"), "data"))
     if kind in TRAEFIK_KINDS:
         return _traefik_route(ref, obj)
+    if kind == "listenerset":
+        return _listener_set(ref, obj)
     raise ProjectionError("kind", f"unsupported kind {obj.get('kind')!r}")
 
 
@@ -139,6 +144,37 @@ def _backend_service(
 
 def _gateway(ref: ObjectRef, obj: Mapping[str, Any]) -> GatewayObject:
     spec = _mapping(obj.get("spec"), "spec")
+    listeners = _listeners(spec)
+    allowed = _mapping(spec.get("allowedListeners"), "spec.allowedListeners")
+    namespaces = _mapping(allowed.get("namespaces"), "spec.allowedListeners.namespaces")
+    where = "spec.allowedListeners.namespaces"
+    allowed_listeners = AllowedListeners(
+        _namespaces_from(namespaces.get("from", "None"), f"{where}.from"),
+        _selector(namespaces["selector"], f"{where}.selector")
+        if namespaces.get("selector") is not None
+        else None,
+    )
+    status = _mapping(obj.get("status"), "status")
+    addresses = []
+    for index, raw in enumerate(_list(status.get("addresses"), "status.addresses")):
+        where = f"status.addresses[{index}]"
+        item = _mapping(raw, where)
+        value = item.get("value")
+        if not isinstance(value, str) or not value:
+            raise ProjectionError(f"{where}.value", "missing")
+        kind = item.get("type", "IPAddress")
+        if kind == "IPAddress":
+            addresses.append(Address(ip=_ip(value, f"{where}.value")))
+        elif kind == "Hostname":
+            addresses.append(Address(hostname=value))
+        else:
+            raise ProjectionError(f"{where}.type", f"address type {kind!r} is not supported")
+    return GatewayObject(
+        ref, _annotations(obj), _labels(obj), listeners, tuple(addresses), allowed_listeners
+    )
+
+
+def _listeners(spec: Mapping[str, Any]) -> tuple[Listener, ...]:
     listeners = []
     for index, raw in enumerate(_list(spec.get("listeners"), "spec.listeners")):
         where = f"spec.listeners[{index}]"
@@ -148,12 +184,11 @@ def _gateway(ref: ObjectRef, obj: Mapping[str, Any]) -> GatewayObject:
             raise ProjectionError(f"{where}.name", "missing")
         allowed = _mapping(item.get("allowedRoutes"), f"{where}.allowedRoutes")
         namespaces = _mapping(allowed.get("namespaces"), f"{where}.allowedRoutes.namespaces")
-        try:
-            namespaces_from = NamespacesFrom(namespaces.get("from", "Same"))
-        except ValueError:
-            raise ProjectionError(
-                f"{where}.allowedRoutes.namespaces.from", f"unknown value {namespaces['from']!r}"
-            ) from None
+        namespaces_from = _namespaces_from(
+            namespaces.get("from", "Same"), f"{where}.allowedRoutes.namespaces.from"
+        )
+        if namespaces_from is NamespacesFrom.NONE:
+            raise ProjectionError(f"{where}.allowedRoutes.namespaces.from", "unknown value 'None'")
         selector = None
         if namespaces.get("selector") is not None:
             selector = _selector(
@@ -174,22 +209,53 @@ def _gateway(ref: ObjectRef, obj: Mapping[str, Any]) -> GatewayObject:
                 allowed_kinds=kinds,
             )
         )
+    return tuple(listeners)
+
+
+def _namespaces_from(raw: Any, where: str) -> NamespacesFrom:
+    try:
+        return NamespacesFrom(raw)
+    except ValueError:
+        raise ProjectionError(where, f"unknown value {raw!r}") from None
+
+
+def _listener_set(ref: ObjectRef, obj: Mapping[str, Any]) -> ListenerSetObject:
+    spec = _mapping(obj.get("spec"), "spec")
+    listeners = _listeners(spec)
+    if spec.get("parentRef") is None:
+        raise ProjectionError("spec.parentRef", "missing")
+    parent = _parent_ref(spec.get("parentRef"), "spec.parentRef", ref.namespace)
     status = _mapping(obj.get("status"), "status")
-    addresses = []
-    for index, raw in enumerate(_list(status.get("addresses"), "status.addresses")):
-        where = f"status.addresses[{index}]"
+    accepted = _condition(status, "status", "Accepted")
+    listener_status = []
+    for index, raw in enumerate(_list(status.get("listeners"), "status.listeners")):
+        where = f"status.listeners[{index}]"
         item = _mapping(raw, where)
-        value = item.get("value")
-        if not isinstance(value, str) or not value:
-            raise ProjectionError(f"{where}.value", "missing")
-        kind = item.get("type", "IPAddress")
-        if kind == "IPAddress":
-            addresses.append(Address(ip=_ip(value, f"{where}.value")))
-        elif kind == "Hostname":
-            addresses.append(Address(hostname=value))
-        else:
-            raise ProjectionError(f"{where}.type", f"address type {kind!r} is not supported")
-    return GatewayObject(ref, _annotations(obj), _labels(obj), tuple(listeners), tuple(addresses))
+        listener_status.append(
+            ListenerStatus(
+                str(item.get("name") or ""),
+                accepted=_condition(item, where, "Accepted"),
+                conflicted=_condition(item, where, "Conflicted"),
+            )
+        )
+    return ListenerSetObject(
+        ref,
+        _annotations(obj),
+        _labels(obj),
+        parent,
+        listeners,
+        accepted,
+        tuple(listener_status),
+    )
+
+
+def _condition(holder: Mapping[str, Any], where: str, kind: str) -> bool:
+    """True when ``holder.conditions`` has a ``kind`` condition with status True."""
+    conditions = _list(holder.get("conditions"), f"{where}.conditions")
+    return any(
+        isinstance(c, Mapping) and c.get("type") == kind and c.get("status") == "True"
+        for c in conditions
+    )
 
 
 def _route(ref: ObjectRef, obj: Mapping[str, Any]) -> RouteObject:
@@ -205,11 +271,7 @@ def _route(ref: ObjectRef, obj: Mapping[str, Any]) -> RouteObject:
         where = f"status.parents[{index}]"
         item = _mapping(raw, where)
         parent = _parent_ref(item.get("parentRef"), f"{where}.parentRef", ref.namespace)
-        conditions = _list(item.get("conditions"), f"{where}.conditions")
-        if any(
-            isinstance(c, Mapping) and c.get("type") == "Accepted" and c.get("status") == "True"
-            for c in conditions
-        ):
+        if _condition(item, where, "Accepted"):
             accepted.append(parent)
     return RouteObject(ref, _annotations(obj), _labels(obj), hostnames, parents, tuple(accepted))
 

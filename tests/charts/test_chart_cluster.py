@@ -31,7 +31,7 @@ client: Any = kubernetes.client
 watch: Any = kubernetes.watch
 
 GW = "gateway.networking.k8s.io"
-ROUTE_PLURALS = ("gateways", "httproutes", "tlsroutes", "tcproutes", "udproutes")
+ROUTE_PLURALS = ("gateways", "listenersets", "httproutes", "tlsroutes", "tcproutes", "udproutes")
 HA_NS, HA_RELEASE, HA_LEASE = "dnssync-system", "dnssync", "dnssync-leader"
 SOLO_NS, SOLO_RELEASE = "dnssync-solo", "solo"  # default values: one replica, no Lease
 APPS_NS = "apps"

@@ -6,7 +6,8 @@ inmemory provider and both sources, against a LoadBalancer Service, a Gateway wh
 listener selects route namespaces by label (so Namespaces are read too), a TCPRoute and
 a Service with a bad TTL annotation. Ready on /readyz means its sources listed and
 watched and a reconcile succeeded, all within the chart's RBAC; it holds the Lease (get,
-create, update) and writes a Warning Event for the bad object (create on events).
+create, update), writes a Warning Event for the bad object (create on events) and a
+Normal Event on the route whose records it published.
 """
 
 from __future__ import annotations
@@ -275,6 +276,25 @@ def test_daemon_becomes_ready_with_the_chart_token(
             break
         time.sleep(0.5)
     assert reasons, log_tail(log)
+
+    # the records it wrote became a Normal Event on the route (issue 15 item 7)
+    published: list[str] = []
+    while time.monotonic() < deadline:
+        events = chart_cluster.request("GET", f"/api/v1/namespaces/{APPS}/events")["items"]
+        published = [
+            e["message"]
+            for e in events
+            if e["involvedObject"].get("name") == "kpasswd"
+            and e["involvedObject"].get("kind") == "TCPRoute"
+            and e["type"] == "Normal"
+            and e["reason"] == "Published"
+        ]
+        if published:
+            break
+        time.sleep(0.5)
+    assert published == ["Published kpasswd.example.com A 203.0.113.20 in example.com"], log_tail(
+        log
+    )
 
     text = log.read_text()
     assert "namespaces" in text  # the listener's selector made it read Namespaces

@@ -28,7 +28,7 @@ CI_FILES = ci_values_files()
 CI_IDS = [p.name.removesuffix("-values.yaml") for p in CI_FILES]
 FULLNAME = RELEASE  # the release name contains the chart name
 GW = "gateway.networking.k8s.io"
-ROUTES = ["gateways", "httproutes", "tlsroutes", "tcproutes", "udproutes"]
+ROUTES = ["gateways", "listenersets", "httproutes", "tlsroutes", "tcproutes", "udproutes"]
 
 SERVICE_RULE = {"apiGroups": [""], "resources": ["services"], "verbs": ["get", "list", "watch"]}
 GATEWAY_RULE = {"apiGroups": [GW], "resources": ROUTES, "verbs": ["get", "list", "watch"]}

@@ -2,7 +2,9 @@
 
 Each kind independently gets its most preferred served version (v1, then v1beta1, then
 v1alpha3 and v1alpha2 of older experimental installs). A kind the cluster does not serve at
-all is "missing": it is reported once, and the other sources go on without it.
+all is "missing": it is reported once, and the other sources go on without it. Kinds newer
+than the rest (ListenerSet, Gateway API >= 1.5) are optional: a cluster on an older release
+does not serve them, which is no problem to report; they are simply not watched.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dnssync.sources.kube.errors import KubeApiError
 from dnssync.sources.kube.resources import (
     GATEWAY_GROUP,
     GATEWAY_KINDS,
+    OPTIONAL_GATEWAY_KINDS,
     VERSION_PREFERENCE,
     Resource,
 )
@@ -23,6 +26,8 @@ from dnssync.sources.kube.resources import (
 class GatewayDiscovery:
     found: tuple[Resource, ...]
     missing: tuple[str, ...]  # kinds, e.g. ("TCPRoute",)
+    # Optional kinds not served (an older Gateway API release): not watched, not reported.
+    absent: tuple[str, ...] = ()
 
     def message(self) -> str:
         """The one-line report of the missing kinds ('' when none is missing)."""
@@ -44,7 +49,11 @@ def discover_gateway_api(api: KubeApi, timeout: float | None = None) -> GatewayD
         group = api.request("GET", f"/apis/{GATEWAY_GROUP}", timeout=timeout)
     except KubeApiError as exc:
         if exc.status == 404:
-            return GatewayDiscovery((), tuple(kind for kind, _ in GATEWAY_KINDS))
+            return GatewayDiscovery(
+                (),
+                tuple(kind for kind, _ in GATEWAY_KINDS if kind not in OPTIONAL_GATEWAY_KINDS),
+                OPTIONAL_GATEWAY_KINDS,
+            )
         raise
     served = [str(v.get("version")) for v in (group or {}).get("versions") or []]
     ordered = [v for v in VERSION_PREFERENCE if v in served]
@@ -65,10 +74,11 @@ def discover_gateway_api(api: KubeApi, timeout: float | None = None) -> GatewayD
         }
     found: list[Resource] = []
     missing: list[str] = []
+    absent: list[str] = []
     for kind, plural in GATEWAY_KINDS:
         best = next((v for v in ordered if plural in plurals_by_version.get(v, ())), None)
         if best is None:
-            missing.append(kind)
+            (absent if kind in OPTIONAL_GATEWAY_KINDS else missing).append(kind)
         else:
             found.append(Resource(kind, plural, GATEWAY_GROUP, best))
-    return GatewayDiscovery(tuple(found), tuple(missing))
+    return GatewayDiscovery(tuple(found), tuple(missing), tuple(absent))

@@ -1,10 +1,17 @@
-"""Warnings as Kubernetes Events on the offending object (docs/daemon.md, "Events").
+"""Warnings as Kubernetes Events on the offending object (docs/daemon.md, "Events"), and
+Normal Events on an object whose records were published (``Published kdc-tcp.example.com A
+203.0.113.10 in example.com``).
 
 One Event per (object, reason, message), type Warning, written as a core/v1 Event so that
 ``kubectl describe`` and ``kubectl get events`` show it. The same problem found again by
 the next plan is not sent again; after ``repeat_after`` seconds it bumps the Event's
 ``count`` and ``lastTimestamp`` (as client-go's aggregation does). A token bucket bounds
 how many writes a burst of problems may cause; what is held back is sent on a later call.
+
+Normal Events are deduplicated the same way (the same record published again for the same
+object is not sent again within ``repeat_after``), with a token bucket of their own so a
+burst of publications never holds back a warning; what the bucket holds back waits in a
+bounded backlog and is sent on a later call.
 
 Messages are the diagnostic's own text, cut to ``max_message`` characters. Diagnostics are
 built from object fields only, so no credentials can appear in them.
@@ -22,6 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from dnssync.model.diagnostics import Diagnostic
+from dnssync.model.publications import Publication
 from dnssync.model.refs import ObjectRef
 from dnssync.sources.kube.api import MERGE_PATCH, KubeApi
 from dnssync.sources.kube.errors import KubeApiError, KubeError
@@ -32,6 +40,7 @@ from dnssync.sources.kube.source import ObjectIdentity
 log = logging.getLogger(__name__)
 
 IdentityLookup = Callable[[ObjectRef], ObjectIdentity | None]
+PUBLISHED = "Published"  # the reason of Normal Events
 
 # Objects Events can be recorded on, when no lookup gives their served version.
 DEFAULT_RESOURCES: dict[str, Resource] = {
@@ -41,6 +50,7 @@ DEFAULT_RESOURCES: dict[str, Resource] = {
     "tlsroute": Resource("TLSRoute", "tlsroutes", GATEWAY_GROUP),
     "tcproute": Resource("TCPRoute", "tcproutes", GATEWAY_GROUP),
     "udproute": Resource("UDPRoute", "udproutes", GATEWAY_GROUP),
+    "listenerset": Resource("ListenerSet", "listenersets", GATEWAY_GROUP),
 }
 
 
@@ -82,39 +92,78 @@ class EventRecorder:
         self._clock = clock
         self._wall_clock = wall_clock or (lambda: datetime.now(UTC))
         self._bucket = TokenBucket(self.policy.burst, self.policy.per_second, clock)
+        self._normal_bucket = TokenBucket(self.policy.burst, self.policy.per_second, clock)
         self._sent: OrderedDict[tuple[ObjectRef, str, str], _Sent] = OrderedDict()
+        self._backlog: OrderedDict[tuple[ObjectRef, str, str], None] = OrderedDict()
         self._failing: str | None = None
         self.held_back = 0  # diagnostics not sent because of the rate limit (all calls)
+        self.dropped = 0  # publications dropped from a full backlog (all calls)
 
     def record(self, diagnostics: Iterable[Diagnostic]) -> int:
         """Send an Event for each new object problem; returns how many were written."""
-        written = 0
+        written = self._drain()
         for diagnostic in diagnostics:
             ref = diagnostic.ref
             if ref is None or ref.kind not in DEFAULT_RESOURCES:
                 continue
-            message = self._message(diagnostic)
-            key = (ref, diagnostic.reason, message)
-            sent = self._sent.get(key)
-            if sent is not None and self._clock() - sent.at < self.policy.repeat_after:
-                self._sent.move_to_end(key)
+            key = (ref, diagnostic.reason, self._message(diagnostic))
+            if self._recent(key):
                 continue
             if not self._bucket.take():
                 self.held_back += 1
                 continue
-            try:
-                self._write(ref, diagnostic.reason, message, key, sent)
-            except KubeError as exc:
-                text = str(exc)
-                if text != self._failing:
-                    log.warning("cannot record Event on %s: %s", ref, text)
-                self._failing = text
-                continue
-            self._failing = None
-            written += 1
+            written += self._send(key, "Warning")
         return written
 
+    def record_published(self, publications: Iterable[Publication]) -> int:
+        """A Normal Event for each object whose records were created or changed; returns
+        how many were written (held back ones are sent by a later call)."""
+        for publication in publications:
+            if publication.ref.kind not in DEFAULT_RESOURCES:
+                continue
+            key = (publication.ref, PUBLISHED, self._cut(publication.message))
+            self._backlog[key] = None
+            self._backlog.move_to_end(key)
+            while len(self._backlog) > self.policy.remember:
+                self._backlog.popitem(last=False)
+                self.dropped += 1
+        return self._drain()
+
     # ------------------------------------------------------------------ internals
+
+    def _drain(self) -> int:
+        written = 0
+        while self._backlog:
+            key = next(iter(self._backlog))
+            if self._recent(key):
+                del self._backlog[key]
+                continue
+            if not self._normal_bucket.take():
+                break
+            del self._backlog[key]
+            written += self._send(key, "Normal")
+        return written
+
+    def _recent(self, key: tuple[ObjectRef, str, str]) -> bool:
+        """True when the same Event was sent less than ``repeat_after`` ago."""
+        sent = self._sent.get(key)
+        if sent is not None and self._clock() - sent.at < self.policy.repeat_after:
+            self._sent.move_to_end(key)
+            return True
+        return False
+
+    def _send(self, key: tuple[ObjectRef, str, str], event_type: str) -> int:
+        ref, reason, message = key
+        try:
+            self._write(ref, reason, message, key, self._sent.get(key), event_type)
+        except KubeError as exc:
+            text = str(exc)
+            if text != self._failing:
+                log.warning("cannot record Event on %s: %s", ref, text)
+            self._failing = text
+            return 0
+        self._failing = None
+        return 1
 
     def _message(self, diagnostic: Diagnostic) -> str:
         text = (
@@ -122,6 +171,9 @@ class EventRecorder:
             if diagnostic.field
             else (diagnostic.message)
         )
+        return self._cut(text)
+
+    def _cut(self, text: str) -> str:
         text = " ".join(text.split())
         limit = self.policy.max_message
         return text if len(text) <= limit else text[: limit - 3] + "..."
@@ -133,6 +185,7 @@ class EventRecorder:
         message: str,
         key: tuple[ObjectRef, str, str],
         sent: _Sent | None,
+        event_type: str,
     ) -> None:
         name = _event_name(ref, reason, message)
         now = _timestamp(self._wall_clock())
@@ -142,7 +195,7 @@ class EventRecorder:
                 self.api.request(
                     "POST",
                     EVENTS.path(ref.namespace),
-                    body=self._event(ref, name, reason, message, now),
+                    body=self._event(ref, name, reason, message, now, event_type),
                 )
             except KubeApiError as exc:
                 if exc.status != 409:  # 409: written before (e.g. by a previous run)
@@ -161,7 +214,7 @@ class EventRecorder:
                 self.api.request(
                     "POST",
                     EVENTS.path(ref.namespace),
-                    body=self._event(ref, name, reason, message, now),
+                    body=self._event(ref, name, reason, message, now, event_type),
                 )
         self._sent[key] = _Sent(name, count, self._clock())
         self._sent.move_to_end(key)
@@ -176,7 +229,9 @@ class EventRecorder:
             content_type=MERGE_PATCH,
         )
 
-    def _event(self, ref: ObjectRef, name: str, reason: str, message: str, now: str) -> object:
+    def _event(
+        self, ref: ObjectRef, name: str, reason: str, message: str, now: str, event_type: str
+    ) -> object:
         identity = self._identity(ref)
         involved = {
             "apiVersion": identity.api_version,
@@ -191,7 +246,7 @@ class EventRecorder:
             "kind": "Event",
             "metadata": {"name": name, "namespace": ref.namespace},
             "involvedObject": involved,
-            "type": "Warning",
+            "type": event_type,
             "reason": reason,
             "message": message,
             "count": 1,

@@ -13,7 +13,10 @@ GATEWAY_KINDS: tuple[tuple[str, str], ...] = (
     ("TLSRoute", "tlsroutes"),
     ("TCPRoute", "tcproutes"),
     ("UDPRoute", "udproutes"),
+    ("ListenerSet", "listenersets"),  # Gateway API >= 1.5
 )
+# Kinds of later Gateway API releases: a cluster without them is not missing anything.
+OPTIONAL_GATEWAY_KINDS = ("ListenerSet",)
 # Served versions in order of preference: v1 first, the alphas of older installs last.
 VERSION_PREFERENCE = ("v1", "v1beta1", "v1alpha3", "v1alpha2")
 

@@ -5,13 +5,14 @@
 * ``--label-selector``: server-side, on Services and routes.
 * ``--annotation-filter``: client-side (the apiserver cannot select on annotations), on
   Services and routes.
-* Gateways are read unfiltered by labels and annotations: a route that passes the filters
-  still needs its parent Gateway, and the rules decide what a Gateway itself publishes.
+* Gateways and ListenerSets are read unfiltered by labels and annotations: a route that
+  passes the filters still needs its parents, and the rules decide what they publish.
 * ingress-nginx's TCP/UDP services ConfigMaps: each one by name (``fieldSelector``),
   when the settings name them.
-* Namespaces are read only when a Gateway listener selects route namespaces by label
-  (``allowedRoutes.namespaces.from: Selector``); only then is cluster-wide list/watch on
-  namespaces needed.
+* Namespaces are read only when a Gateway or ListenerSet listener selects route namespaces
+  by label (``allowedRoutes.namespaces.from: Selector``), or a Gateway selects ListenerSet
+  namespaces so (``allowedListeners``); only then is cluster-wide list/watch on namespaces
+  needed.
 """
 
 from __future__ import annotations
@@ -23,11 +24,19 @@ from dnssync.sources.ingress_nginx import IngressNginxSettings
 from dnssync.sources.kube.lister import NAME_FIELD, ListTarget
 from dnssync.sources.kube.resources import CONFIGMAPS, NAMESPACES, SERVICES, Resource
 from dnssync.sources.kube.selectors import format_selector
-from dnssync.sources.objects import GatewayObject, NamespacesFrom, SourceObject
+from dnssync.sources.objects import (
+    GatewayObject,
+    ListenerSetObject,
+    NamespacesFrom,
+    SourceObject,
+)
+
+# Parents of routes: read whatever the filters say, as routes that pass them need them.
+UNFILTERED = frozenset({"gateway", "listenerset"})
 
 
 def targets_for(resource: Resource, object_filter: ObjectFilter) -> list[ListTarget]:
-    filtered = resource.key != "gateway"
+    filtered = resource.key not in UNFILTERED
     selector = (
         format_selector(object_filter.label_selector)
         if filtered and object_filter.label_selector is not None
@@ -72,9 +81,16 @@ def namespace_target() -> ListTarget:
 
 
 def needs_namespaces(objects: Iterable[SourceObject | None]) -> bool:
-    """True when a Gateway listener selects route namespaces by their labels."""
-    return any(
-        isinstance(obj, GatewayObject)
-        and any(ln.namespaces_from is NamespacesFrom.SELECTOR for ln in obj.listeners)
-        for obj in objects
-    )
+    """True when a listener selects route namespaces by their labels, or a Gateway
+    selects the namespaces of its ListenerSets so."""
+    for obj in objects:
+        if not isinstance(obj, GatewayObject | ListenerSetObject):
+            continue
+        if any(ln.namespaces_from is NamespacesFrom.SELECTOR for ln in obj.listeners):
+            return True
+        if (
+            isinstance(obj, GatewayObject)
+            and obj.allowed_listeners.namespaces_from is NamespacesFrom.SELECTOR
+        ):
+            return True
+    return False

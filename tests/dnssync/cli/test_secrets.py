@@ -203,7 +203,7 @@ def test_usage_errors_still_say_what_is_wrong(capsys: pytest.CaptureFixture[str]
     assert "--rfc2136-tsig-sec (did you mean --rfc2136-tsig-secret?)" in capsys.readouterr().err
     assert main([SECRET, "plan"]) == 1
     err = capsys.readouterr().err
-    assert "unknown command (not shown); choose from plan, apply, providers, run" in err
+    assert "unknown command (not shown); choose from plan, apply, explain, providers, run" in err
 
 
 def test_abbreviations_are_refused_even_when_unique(capsys: pytest.CaptureFixture[str]) -> None:

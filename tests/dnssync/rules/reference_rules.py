@@ -1,8 +1,9 @@
 """The record rules as one pass over a whole snapshot: the pre-incremental implementation,
 kept verbatim as the oracle the incremental desired state is checked against.
 
-It shares only the per-object rules (services.py, gateways.py, per_object.py) with the
-real code; the merging, the dependency tracking and the bookkeeping are its own.
+It shares only the per-object rules (services.py, gateways.py, listenersets.py,
+silence.py, per_object.py) with the real code; the merging, the dependency tracking and
+the bookkeeping are its own.
 """
 
 from __future__ import annotations
@@ -21,14 +22,17 @@ from dnssync.model.records import (
     RRset,
 )
 from dnssync.rules.claims import AddressClaim, SrvClaim
-from dnssync.rules.gateways import gateway_claims, route_attachments, route_claims
+from dnssync.rules.gateways import AttachResult, attach_route, gateway_claims, route_claims
+from dnssync.rules.listenersets import listener_set_claims
 from dnssync.rules.merge import Contribution, DesiredRecord, MergeResult
 from dnssync.rules.per_object import Claims
 from dnssync.rules.services import service_claims
 from dnssync.rules.settings import RuleSettings
+from dnssync.rules.silence import why_silent
 from dnssync.sources.annotations import ObjectSettings, parse_settings
 from dnssync.sources.objects import (
     GatewayObject,
+    ListenerSetObject,
     NamespaceObject,
     ServiceObject,
     SourceObject,
@@ -56,8 +60,14 @@ def reference_desired_records(
         for i, obj in enumerate(objects)
         if isinstance(obj, GatewayObject)
     }
+    listener_sets = {
+        (obj.ref.namespace, obj.ref.name): (obj, parsed[i])
+        for i, obj in enumerate(objects)
+        if isinstance(obj, ListenerSetObject)
+    }
     namespaces = {obj.name: dict(obj.labels) for obj in objects if isinstance(obj, NamespaceObject)}
     bad_targets = {key for key, (_, s) in gateways.items() if "target" in s.invalid}
+    bad_sets = {key for key, (_, s) in listener_sets.items() if "target" in s.invalid}
     ttl = settings.default_ttl
     keep: set[str] = set()
     for index, obj in enumerate(objects):
@@ -67,19 +77,28 @@ def reference_desired_records(
         if not _ours(obj_settings, settings):
             continue
         unusable = bool(obj_settings.invalid)
+        attached: AttachResult | None = None
         if isinstance(obj, ServiceObject):
             found = service_claims(obj, obj_settings, ttl)
         elif isinstance(obj, GatewayObject):
             found = gateway_claims(obj, obj_settings, ttl)
+        elif isinstance(obj, ListenerSetObject):
+            found = listener_set_claims(obj, obj_settings, gateways, namespaces, ttl)
         else:
-            attachments = route_attachments(obj, gateways, namespaces)
+            attached = attach_route(obj, gateways, namespaces, listener_sets)
             usable = [
                 a
-                for a in attachments
+                for a in attached.attachments
                 if (a.gateway.ref.namespace, a.gateway.ref.name) not in bad_targets
+                and (
+                    a.listener_set is None
+                    or (a.listener_set.ref.namespace, a.listener_set.ref.name) not in bad_sets
+                )
             ]
-            unusable = unusable or len(usable) != len(attachments)
+            unusable = unusable or len(usable) != len(attached.attachments)
             found = route_claims(obj, obj_settings, usable, ttl)
+            attached = AttachResult(tuple(usable), attached.problems)
+        found.diagnostics.extend(why_silent(obj, obj_settings, found, claims.diagnostics, attached))
         # A bad value skips the records that depend on it (docs/annotations.md), and the
         # records the object already owns stay as they are instead of being deleted.
         if unusable:

@@ -2,7 +2,8 @@
 
 Small pools of names, addresses and ports, so that objects collide: replicas, CNAME and
 protocol-split conflicts, SRV records whose target is refused, routes on Gateways with
-label-selected namespaces, bad annotations. Every object has one of a fixed set of keys,
+label-selected namespaces, routes under ListenerSets that their Gateway may or may not
+admit, bad annotations. Every object has one of a fixed set of keys,
 so a sequence of events keeps adding, changing and deleting the same few objects.
 """
 
@@ -18,9 +19,12 @@ from dnssync.rules.settings import RuleSettings
 from dnssync.sources.filters import ObjectFilter
 from dnssync.sources.objects import (
     Address,
+    AllowedListeners,
     GatewayObject,
     LabelSelector,
     Listener,
+    ListenerSetObject,
+    ListenerStatus,
     NamespaceObject,
     NamespacesFrom,
     ParentRef,
@@ -44,7 +48,11 @@ ROUTES: tuple[ObjectKey, ...] = (
     ("tlsroute", "apps", "r4"),
 )
 NAMESPACES: tuple[ObjectKey, ...] = (("namespace", "", "apps"), ("namespace", "", "infra"))
-KEYS = SERVICES + GATEWAYS + ROUTES + NAMESPACES
+LISTENERSETS: tuple[ObjectKey, ...] = (
+    ("listenerset", "apps", "ls1"),
+    ("listenerset", "infra", "ls2"),
+)
+KEYS = SERVICES + GATEWAYS + ROUTES + NAMESPACES + LISTENERSETS
 
 PROD = LabelSelector(match_labels=(("env", "prod"),))
 
@@ -128,6 +136,16 @@ listeners = st.lists(
 ).map(tuple)
 
 
+allowed_listeners = st.sampled_from(
+    [
+        AllowedListeners(),
+        AllowedListeners(NamespacesFrom.SAME),
+        AllowedListeners(NamespacesFrom.ALL),
+        AllowedListeners(NamespacesFrom.SELECTOR, PROD),
+    ]
+)
+
+
 def gateway(key: ObjectKey) -> st.SearchStrategy[SourceObject]:
     return st.builds(
         GatewayObject,
@@ -136,6 +154,33 @@ def gateway(key: ObjectKey) -> st.SearchStrategy[SourceObject]:
         st.just(()),
         listeners,
         addresses,
+        allowed_listeners,
+    )
+
+
+@st.composite
+def listener_set(draw: st.DrawFn, key: ObjectKey) -> SourceObject:
+    found = draw(listeners)
+    status = tuple(
+        ListenerStatus(
+            ln.name, *draw(st.sampled_from([(True, False), (True, False), (False, True)]))
+        )
+        for ln in found
+        if draw(st.sampled_from([True, True, True, False]))
+    )
+    parent = draw(
+        st.sampled_from(
+            [ParentRef("gw1", "infra"), ParentRef("gw2", "apps"), ParentRef("gw9", "apps")]
+        )
+    )
+    return ListenerSetObject(
+        ObjectRef(*key),
+        draw(annotations(srv=False)),
+        (),
+        parent,
+        found,
+        draw(st.sampled_from([True, True, True, False])),
+        status,
     )
 
 
@@ -146,6 +191,9 @@ parents = st.sampled_from(
         ParentRef("gw1", "infra", section_name="l1"),
         ParentRef("gw2", "apps", port=88),
         ParentRef("gw9", "apps"),
+        ParentRef("ls1", "apps", kind="ListenerSet"),
+        ParentRef("ls2", "infra", section_name="l1", kind="ListenerSet"),
+        ParentRef("ls9", "apps", kind="ListenerSet"),
     ]
 )
 
@@ -175,6 +223,8 @@ def object_for(key: ObjectKey) -> st.SearchStrategy[SourceObject]:
         return gateway(key)
     if key in ROUTES:
         return route(key)
+    if key in LISTENERSETS:
+        return listener_set(key)
     return namespace(key)
 
 

@@ -120,7 +120,7 @@ CASES = [
         "parent-gateway-missing",
         route("HTTPRoute", [GW], "[app.example.com]"),
         [],
-        [],
+        [("httproute/infra/app", "spec.parentRefs", "ParentNotFound")],
     ),
     Case(
         "accepted-by-one-of-two-parents",
@@ -172,7 +172,7 @@ CASES = [
         "section-name-of-no-listener",
         gw(HTTP_WILD) + route("HTTPRoute", ["{name: gw, sectionName: nope}"], "[app.example.com]"),
         [],
-        [],
+        [("httproute/infra/app", "spec.parentRefs", "NoMatchingListener")],
     ),
     Case(
         "parent-ref-port-selects-the-listener",
@@ -188,7 +188,7 @@ CASES = [
         "parent-ref-port-of-no-listener",
         gw(HTTP_WILD) + route("HTTPRoute", ["{name: gw, port: 443}"], "[app.example.com]"),
         [],
-        [],
+        [("httproute/infra/app", "spec.parentRefs", "NoMatchingListener")],
     ),
     Case(
         "httproute-on-https-listener",
@@ -202,7 +202,7 @@ CASES = [
         gw("[{name: tcp, port: 80, protocol: TCP}]")
         + route("HTTPRoute", [GW], "[app.example.com]"),
         [],
-        [],
+        [("httproute/infra/app", "spec.parentRefs", "NoMatchingListener")],
     ),
     Case(
         "tlsroute-only-on-tls-listeners",
@@ -368,7 +368,7 @@ CASES = [
         gw("[{name: http, port: 80, protocol: HTTP, hostname: web.example.com}]")
         + route("HTTPRoute", [GW], "[app.example.com]"),
         [],
-        [],
+        [("httproute/infra/app", "spec.hostnames", "HostnameNotAllowed")],
     ),
     Case(
         "wildcard-name-is-not-published",
@@ -395,7 +395,7 @@ CASES = [
             "HTTPRoute", ["{name: gw, namespace: infra}"], "[app.example.com]", namespace="apps"
         ),
         [],
-        [],
+        [("httproute/apps/app", "spec.parentRefs", "NamespaceNotAllowed")],
     ),
     Case(
         "allowed-routes-all",
@@ -425,7 +425,7 @@ CASES = [
             name="dev",
         ),
         ["app.example.com. 300 A 203.0.113.1"],
-        [],
+        [("httproute/dev/dev", "spec.parentRefs", "NamespaceNotAllowed")],
     ),
     Case(
         "allowed-routes-selector-expressions",
@@ -446,7 +446,7 @@ CASES = [
             name="dev",
         ),
         ["app.example.com. 300 A 203.0.113.1"],
-        [],
+        [("httproute/dev/dev", "spec.parentRefs", "NamespaceNotAllowed")],
     ),
     Case(
         "allowed-routes-selector-unknown-namespace",
@@ -458,7 +458,7 @@ CASES = [
             "HTTPRoute", ["{name: gw, namespace: infra}"], "[app.example.com]", namespace="apps"
         ),
         [],
-        [],
+        [("httproute/apps/app", "spec.parentRefs", "NamespaceNotAllowed")],
     ),
     Case(
         "allowed-routes-kinds",

@@ -686,7 +686,7 @@ CASES = [
             "[]",
         ),
         [],
-        [],
+        [("service/krb/web", "status.loadBalancer.ingress", "NoAddress")],
     ),
     Case(
         "no-annotations-gives-nothing",

@@ -107,18 +107,50 @@ class Objects:
         *,
         annotations: Mapping[str, str] | None = None,
         version: str = "v1",
+        allowed_listeners: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
+        spec: dict[str, Any] = {
+            "gatewayClassName": "example",
+            "listeners": [dict(x) for x in listeners],
+        }
+        if allowed_listeners is not None:
+            spec["allowedListeners"] = dict(allowed_listeners)
         body = {
             "apiVersion": f"{GW}/{version}",
             "kind": "Gateway",
             "metadata": {"name": name, "annotations": dict(annotations or {})},
-            "spec": {"gatewayClassName": "example", "listeners": [dict(x) for x in listeners]},
+            "spec": spec,
         }
         path = f"/apis/{GW}/{version}/namespaces/{namespace}/gateways"
         created: dict[str, Any] = self.cluster.request("POST", path, body)
         if addresses is not None:
             return self.patch_status(f"{path}/{name}", {"addresses": [dict(a) for a in addresses]})
         return created
+
+    def listener_set(
+        self,
+        namespace: str,
+        name: str,
+        parent: Mapping[str, Any],
+        listeners: Sequence[Mapping[str, Any]],
+        *,
+        accepted: bool = True,
+        conflicted: Sequence[str] = (),
+        annotations: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """Create a ListenerSet and give it the status a Gateway controller would: Accepted
+        (or not), each listener Accepted unless named in ``conflicted``."""
+        body = {
+            "apiVersion": f"{GW}/v1",
+            "kind": "ListenerSet",
+            "metadata": {"name": name, "annotations": dict(annotations or {})},
+            "spec": {"parentRef": dict(parent), "listeners": [dict(x) for x in listeners]},
+        }
+        path = f"/apis/{GW}/v1/namespaces/{namespace}/listenersets"
+        self.cluster.request("POST", path, body)
+        return self.patch_status(
+            f"{path}/{name}", listener_set_status(listeners, accepted, conflicted)
+        )
 
     def route(
         self,
@@ -236,6 +268,43 @@ class Objects:
         )
         token = self.cluster.create_service_account_token(namespace, name)
         return self.cluster.write_kubeconfig(tmp / f"{name}.kubeconfig", token=token, user=name)
+
+
+def condition(kind: str, status: bool, reason: str) -> dict[str, Any]:
+    return {
+        "type": kind,
+        "status": "True" if status else "False",
+        "reason": reason,
+        "message": "",
+        "lastTransitionTime": "2026-01-01T00:00:00Z",
+    }
+
+
+def listener_set_status(
+    listeners: Sequence[Mapping[str, Any]], accepted: bool, conflicted: Sequence[str] = ()
+) -> dict[str, Any]:
+    return {
+        "conditions": [
+            condition("Accepted", accepted, "Accepted" if accepted else "NotAllowed"),
+            condition("Programmed", accepted, "Programmed" if accepted else "Invalid"),
+        ],
+        "listeners": [
+            {
+                "name": ln["name"],
+                "attachedRoutes": 0,
+                "supportedKinds": [],
+                "conditions": [
+                    condition("Accepted", ln["name"] not in conflicted, "Accepted"),
+                    condition(
+                        "Conflicted",
+                        ln["name"] in conflicted,
+                        "HostnameConflict" if ln["name"] in conflicted else "NoConflicts",
+                    ),
+                ],
+            }
+            for ln in listeners
+        ],
+    }
 
 
 def run_cli(args: Sequence[str]) -> tuple[int, str, str]:

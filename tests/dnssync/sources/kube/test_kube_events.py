@@ -1,12 +1,17 @@
-"""Warnings as Events on the offending objects, deduplicated and rate-limited."""
+"""Warnings as Events on the offending objects, and Normal Events on objects whose records
+were published: deduplicated and rate-limited."""
 
 from __future__ import annotations
 
+from ipaddress import IPv4Address
 from typing import Any
 
 import pytest
 
 from dnssync.model.diagnostics import Diagnostic, for_object
+from dnssync.model.names import DomainName
+from dnssync.model.publications import Publication
+from dnssync.model.records import IPv4, RecordType, RRset
 from dnssync.model.refs import ObjectRef
 from dnssync.rules.desired import RuleSettings, desired_records
 from dnssync.sources.filters import ObjectFilter
@@ -95,3 +100,49 @@ def test_events_are_rate_limited_and_need_a_ref(objects: Objects, api: KubeApi, 
     listed = events(api, ns)
     assert sorted(e["involvedObject"]["name"] for e in listed) == [f"s{i}" for i in range(5)]
     assert all(e["involvedObject"].get("uid") for e in listed)
+
+
+def test_published_records_become_normal_events(objects: Objects, api: KubeApi, ns: str) -> None:
+    created = objects.service(ns, "kdc-tcp", ingress=[{"ip": "203.0.113.10"}])
+    for index in range(3):
+        objects.service(ns, f"r{index}")
+    zone = DomainName.parse("example.com")
+
+    def published(name: str, ip: str, ref: str = "kdc-tcp") -> Publication:
+        rrset = RRset.of(DomainName.parse(name), RecordType.A, 300, [IPv4(IPv4Address(ip))])
+        return Publication(ObjectRef("service", ns, ref), zone, rrset)
+
+    now = [0.0]
+    recorder = EventRecorder(api, policy=EventPolicy(burst=2, per_second=0.1), clock=lambda: now[0])
+    first = published("kdc-tcp.example.com", "203.0.113.10")
+    assert recorder.record_published([first]) == 1
+    (event,) = events(api, ns, uid=created["metadata"]["uid"])
+    assert event["type"] == "Normal" and event["reason"] == "Published"
+    assert event["message"] == "Published kdc-tcp.example.com A 203.0.113.10 in example.com"
+    assert event["involvedObject"]["kind"] == "Service"
+    # the same publication again is deduplicated; a change is a new Event
+    assert recorder.record_published([first]) == 0
+    assert recorder.record_published([published("kdc-tcp.example.com", "203.0.113.99")]) == 1
+    messages = sorted(e["message"] for e in events(api, ns, name="kdc-tcp"))
+    assert messages == [
+        "Published kdc-tcp.example.com A 203.0.113.10 in example.com",
+        "Published kdc-tcp.example.com A 203.0.113.99 in example.com",
+    ]
+    # the bucket is empty: three more wait in the backlog, and are sent as tokens come
+    burst = [published(f"r{i}.example.com", "192.0.2.1", f"r{i}") for i in range(3)]
+    assert recorder.record_published(burst) == 0
+    # warnings have a bucket of their own: a burst of publications never holds them back
+    problem = for_object(ObjectRef("service", ns, "r0"), "f", "problem", reason="Test")
+    assert recorder.record([problem]) == 1
+    now[0] += 10.0
+    assert recorder.record([]) == 1
+    now[0] += 20.0
+    assert recorder.record_published([]) == 2
+    normal = [e for e in events(api, ns) if e["type"] == "Normal"]
+    assert sorted(e["involvedObject"]["name"] for e in normal) == [
+        "kdc-tcp",
+        "kdc-tcp",
+        "r0",
+        "r1",
+        "r2",
+    ]

@@ -20,7 +20,7 @@ NO_TCPROUTES = [
     {"apiGroups": [""], "resources": ["services"], "verbs": READ},
     {
         "apiGroups": ["gateway.networking.k8s.io"],
-        "resources": ["gateways", "httproutes", "tlsroutes", "udproutes"],
+        "resources": ["gateways", "listenersets", "httproutes", "tlsroutes", "udproutes"],
         "verbs": READ,
     },
 ]
