@@ -43,13 +43,32 @@ def test_parse_normalises(raw: str, text: str) -> None:
         ("app-.example.com", "not allowed"),
         ("app!.example.com", "not allowed"),
         ("my app.example.com", "not allowed"),
-        ("a.*.example.com", "first label"),
         ("1.2.3.4:80", "not allowed"),
     ],
 )
 def test_parse_refuses(raw: str, fragment: str) -> None:
     with pytest.raises(InvalidNameError, match=fragment):
         DomainName.parse(raw)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["a-*.apps.example.com", "a.*.example.com", "*-own.example.com", "a-own.*.example.com"],
+)
+def test_a_star_inside_a_name_is_data(raw: str) -> None:
+    """Zones hold such names (the ownership TXT of a wildcard); users' host names do not."""
+    name = DomainName.parse(raw)
+    assert name.text == raw and name.has_literal_star and not name.is_wildcard
+    assert DomainName(name.text) == name
+    with pytest.raises(InvalidNameError, match="only allowed as the whole first label"):
+        DomainName.parse_hostname(raw)
+
+
+def test_parse_hostname_takes_wildcards_and_plain_names() -> None:
+    for raw in ("*.apps.example.com", "App.Example.com.", "*.example.com"):
+        name = DomainName.parse_hostname(raw)
+        assert name == DomainName.parse(raw) and not name.has_literal_star
+    assert DomainName.parse_hostname("*.example.com").is_wildcard
 
 
 def test_constructor_only_takes_canonical_text() -> None:
