@@ -198,5 +198,5 @@ def _star_hint(group: ChangeGroup) -> str:
     return (
         f"; Cloud DNS refuses '*' other than as a whole first label ({', '.join(starred)}): "
         "set --txt-wildcard-replacement (e.g. 'wildcard') so wildcard ownership TXT names "
-        "have none (docs/providers/google.md)"
+        "have none (docs/ownership.md, 'Wildcards')"
     )

@@ -522,5 +522,5 @@ def _star_hint(group: ChangeGroup) -> str:
     return (
         f"; if the service behind the webhook refuses '*' inside a name ({', '.join(starred)}), "
         "set --txt-wildcard-replacement (e.g. 'wildcard') so wildcard ownership TXT names "
-        "have none (docs/ownership.md)"
+        "have none (docs/ownership.md, 'Wildcards')"
     )
