@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dnssync.errors import InvalidNameError
 from dnssync.model.names import DomainName, find_zone
@@ -124,3 +126,25 @@ def test_find_zone_picks_the_most_specific() -> None:
     assert find_zone(DomainName.parse("other.example.com"), zones) == zones[0]
     assert find_zone(DomainName.parse("example.net"), zones) is None
     assert find_zone(DomainName.parse("notexample.com"), zones) is None
+
+
+_LABEL_TEXT = st.from_regex(r"[a-z0-9_*](?:[a-z0-9_*-]{0,10}[a-z0-9_*])?", fullmatch=True)
+
+
+@given(st.lists(_LABEL_TEXT, min_size=1, max_size=4))
+def test_names_with_stars_round_trip_and_only_wildcards_are_host_names(
+    labels: list[str],
+) -> None:
+    """Any '*' is data for parse; parse_hostname takes only a whole leftmost '*' label."""
+    raw = ".".join([*labels, "example", "com"])
+    name = DomainName.parse(raw.upper() + ".")
+    assert name.text == raw and DomainName.parse(name.fqdn) == name
+    wildcard_form = labels[0] == "*" and "*" not in "".join(labels[1:])
+    starless = "*" not in raw
+    if wildcard_form or starless:
+        assert DomainName.parse_hostname(raw) == name
+        assert name.is_wildcard is wildcard_form
+    else:
+        assert name.has_literal_star
+        with pytest.raises(InvalidNameError, match="whole first label"):
+            DomainName.parse_hostname(raw)
