@@ -3,11 +3,23 @@ with the same owner id; a replacement that makes two records share one TXT is re
 
 from __future__ import annotations
 
-from dnssync.engine import EngineSettings
+from collections.abc import Sequence
+
+from dnssync.engine import EngineSettings, ProviderReader, check_plan
+from dnssync.model.names import DomainName
+from dnssync.model.records import MANAGED_TYPES, RRset
 from dnssync.ownership.txt import TxtRegistry
 from dnssync.planning.planner import PlanSettings
+from dnssync.providers.base import Provider
+from dnssync.rules.state import DesiredState
 from dnssync.testing.builders import ownership_txt, rrset
-from dnssync.testing.scenarios import change_lines, plan_of, problems, provider_with
+from dnssync.testing.scenarios import (
+    change_lines,
+    plan_of,
+    problems,
+    provider_with,
+    snapshot_of,
+)
 
 HOSTNAME = "metadata.annotations[dnssync.io/hostname]"
 TXT = '"heritage=external-dns,external-dns/owner={owner},external-dns/resource={resource}"'
@@ -131,3 +143,39 @@ def test_shared_txt_never_makes_someone_elses_record_ours() -> None:
         "create a-other.example.com. TXT "
         + TXT.format(owner="default", resource="service/web/other"),
     ]
+
+
+class ScopedReader(ProviderReader):
+    """Returns only the records at the asked names and their ownership TXT names, as the
+    daemon's cache does for a scoped plan."""
+
+    def __init__(self, provider: Provider, registry: TxtRegistry) -> None:
+        super().__init__(provider)
+        self.registry = registry
+        self.asked: list[frozenset[DomainName] | None] = []
+
+    def records(self, zone: DomainName, names: frozenset[DomainName] | None) -> Sequence[RRset]:
+        self.asked.append(names)
+        everything = super().records(zone, None)
+        if names is None:
+            return everything
+        wanted = set(names) | {
+            self.registry.txt_name(n, t, zone) for n in names for t in MANAGED_TYPES
+        }
+        return [r for r in everything if r.name in wanted]
+
+
+def test_a_scoped_plan_sees_the_name_that_shares_the_txt() -> None:
+    """The daemon plans only the names an event touched; a wildcard's scope takes in the
+    name its replacement spells, so the shared TXT is refused there too."""
+    provider = provider_with(existing=[rrset("wc.apps.example.com", "A", "198.51.100.7")])
+    engine = settings("wc")
+    desired = DesiredState.build(
+        snapshot_of(svc("apps", "*.apps.example.com")).objects, engine.rules
+    )
+    reader = ScopedReader(provider, engine.plan.registry)
+    star = DomainName.parse("*.apps.example.com")
+    outcome = check_plan(desired, reader, engine, scope=frozenset({star}))
+    assert reader.asked == [frozenset({star, DomainName.parse("wc.apps.example.com")})]
+    assert change_lines(outcome.plan) == []
+    assert problems(outcome.diagnostics) == [("service/web/apps", HOSTNAME, "OwnershipNameInvalid")]
