@@ -474,6 +474,8 @@ def _orphans(
             continue
         if any(k in state.rrsets or k in desired or k in state.occluded for k in keys):
             continue
+        if any(_wildcard_beside(state, k) for k in keys):
+            continue  # maybe a wildcard's TXT under another --txt-wildcard-replacement
         here = state.types_at.get(txt_name, set())
         if any(t in MANAGED_TYPES and t is not RecordType.AAAA for t in here):
             continue  # it may be the pre-v0.12 TXT of the record at its own name
@@ -484,3 +486,13 @@ def _orphans(
             change = Change(Action.DELETE, zone, None, rrset, found.resource)
         groups.append(ChangeGroup((change,)))
     return groups
+
+
+def _wildcard_beside(state: ZoneState, key: RecordKey) -> bool:
+    """A wildcard of key's type next to key's name (``*.apps`` for ``wc.apps``): then the
+    TXT naming key may be that wildcard's, written with a replacement we were not given
+    (ExternalDNS's --txt-wildcard-replacement), so it is no orphan."""
+    parent = key.name.parent
+    if parent is None:
+        return False
+    return RecordKey(parent.prepend("*"), key.rtype) in state.rrsets

@@ -179,3 +179,25 @@ def test_a_scoped_plan_sees_the_name_that_shares_the_txt() -> None:
     assert reader.asked == [frozenset({star, DomainName.parse("wc.apps.example.com")})]
     assert change_lines(outcome.plan) == []
     assert problems(outcome.diagnostics) == [("service/web/apps", HOSTNAME, "OwnershipNameInvalid")]
+
+
+def test_a_replaced_wildcard_txt_is_no_orphan_without_the_flag() -> None:
+    """ExternalDNS ran with --txt-wildcard-replacement wc, dnssync without it: a-wc.apps
+    cannot be told from the TXT of a deleted wc.apps record, so it stays (and *.apps is
+    not ours: never changed)."""
+    txt = ownership_txt(
+        "*.apps.example.com", "A", "service/web/apps", owner_id="default", wildcard_replacement="wc"
+    )
+    provider = provider_with(existing=[rrset("*.apps.example.com", "A", "203.0.113.5"), txt])
+    outcome = plan_of(svc("other", "other.example.com"), provider=provider)
+    assert change_lines(outcome.plan) == [
+        "create other.example.com. A 203.0.113.5",
+        "create a-other.example.com. TXT "
+        + TXT.format(owner="default", resource="service/web/other"),
+    ]
+    # Without the wildcard beside it, the same TXT is an orphan of ours and goes.
+    provider = provider_with(existing=[txt])
+    outcome = plan_of(svc("other", "other.example.com"), provider=provider)
+    assert "delete a-wc.apps.example.com. TXT " + TXT.format(
+        owner="default", resource="service/web/apps"
+    ) in change_lines(outcome.plan)
