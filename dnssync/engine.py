@@ -141,6 +141,12 @@ def _check_plan(
     source: SourceStatus,
     scope: frozenset[DomainName] | None,
 ) -> PlanOutcome:
+    if scope is not None:
+        # A wildcard and the name its TXT replacement spells share one ownership TXT name:
+        # planned together or not at all (docs/ownership.md, "Wildcards").
+        registry = settings.plan.registry
+        twins = {registry.wildcard_twin(n) for n in scope}
+        scope = scope | frozenset(t for t in twins if t is not None)
     records = dict(desired.records) if scope is None else desired.records_at(scope)
     records = provider_adjusted(reader, records)
 

@@ -11,7 +11,8 @@ a thread, and behaves like the real service where the tests depend on it:
   data not exactly the current ones: 412 conditionNotMet), then additions (an existing
   record set: 409 alreadyExists; CNAME beside other data: 400
   cnameResourceRecordSetConflict; malformed data, a TXT string over 255 octets, a relative
-  CNAME/SRV target, a name outside the zone: 400 invalid). Every problem is listed in
+  CNAME/SRV target, a name outside the zone, a ``*`` that is not the whole leftmost label:
+  400 invalid). Every problem is listed in
   ``error.errors``; the HTTP status is the first problem's; nothing is applied.
 - ``changes`` get: a new change is ``pending`` and turns ``done`` after ``polls_until_done``
   reads.
@@ -773,6 +774,12 @@ def _sort_key(ident: list[Any], id_field: str | None) -> tuple[Any, ...]:
     return tuple(str(x) for x in ident)
 
 
+def _literal_star(name: str) -> bool:
+    """A '*' anywhere but as the whole first label of the (absolute) name."""
+    rest = name[2:] if name.startswith("*.") else name
+    return "*" in rest
+
+
 def _check_rrset(zone: _Zone, raw: Any, where: str, problems: list[tuple[int, str, str]]) -> JSON:
     """Validate one rrset of a change as Cloud DNS does; return its stored form."""
     entity = f"entity.change.{where}"
@@ -788,6 +795,11 @@ def _check_rrset(zone: _Zone, raw: Any, where: str, problems: list[tuple[int, st
     apex = zone.dns_name
     lower = name.lower()
     if lower != apex and not lower.endswith("." + apex):
+        problems.append((400, "invalid", f"Invalid value for '{entity}.name': '{name}'"))
+    elif _literal_star(lower):
+        # Cloud DNS documents '*' only as a wildcard, the whole leftmost label; there is no
+        # emulator to confirm how it treats 'a-*.apps', so the fake takes the strict reading
+        # (the one ExternalDNS's --txt-wildcard-replacement exists for).
         problems.append((400, "invalid", f"Invalid value for '{entity}.name': '{name}'"))
     if not rtype:
         problems.append((400, "required", f"Required parameter: {entity}.type"))

@@ -82,6 +82,12 @@ CORE_OPTIONS: tuple[Option, ...] = (
     Option("txt-prefix", "prefix for ownership TXT names; may contain %{record_type}", default=""),
     Option("txt-suffix", "suffix for ownership TXT names; may contain %{record_type}", default=""),
     Option(
+        "txt-wildcard-replacement",
+        "in the ownership TXT name of a wildcard record, this label instead of '*' "
+        "(for providers that refuse '*' there; as ExternalDNS's flag)",
+        default="",
+    ),
+    Option(
         "policy",
         "sync, upsert-only or create-only",
         default="sync",
@@ -135,7 +141,7 @@ class CoreSettings:
 def _names(values: Value, flag: str) -> tuple[DomainName, ...]:
     assert isinstance(values, tuple)
     try:
-        return tuple(DomainName.parse(v) for v in values)
+        return tuple(DomainName.parse_hostname(v) for v in values)
     except InvalidNameError as exc:
         raise ConfigError(f"--{flag}: {exc}") from None
 
@@ -203,6 +209,7 @@ def core_settings(values: Mapping[str, Value]) -> CoreSettings:
             owner_id,
             _str(values, "txt_prefix"),
             _str(values, "txt_suffix"),
+            _str(values, "txt_wildcard_replacement"),
         ),
         policy=Policy(_str(values, "policy") or "sync"),
         max_change_percent=float(percent),

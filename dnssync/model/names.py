@@ -19,9 +19,12 @@ from dnssync.errors import InvalidNameError
 MAX_LABEL_OCTETS = 63
 MAX_NAME_OCTETS = 253
 
-# Underscore is legal in owner names (SRV `_kerberos._udp`) and in many real zones; the
-# leading `*` label is the DNS wildcard.
-_LABEL = re.compile(r"^(\*|[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)$")
+# Underscore is legal in owner names (SRV `_kerberos._udp`) and in many real zones. A `*`
+# label leftmost is the DNS wildcard; anywhere else `*` is an ordinary octet (RFC 4592
+# 2.1.1) that ownership TXT names of wildcards carry (`a-*.apps.example.com`, as
+# ExternalDNS writes them). Host names from users allow only the wildcard form:
+# see :meth:`DomainName.parse_hostname`.
+_LABEL = re.compile(r"^[a-z0-9_*]([a-z0-9_*-]*[a-z0-9_*])?$")
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -50,6 +53,19 @@ class DomainName:
         """Parse user or provider text: any case, optional trailing dot, Unicode allowed."""
         return _parse(raw)
 
+    @classmethod
+    def parse_hostname(cls, raw: str) -> DomainName:
+        """A host name from a user: as :meth:`parse`, and a ``*`` only as the whole
+        leftmost label (a wildcard, RFC 4592); ``a*.example.com`` or ``a.*.example.com``
+        is refused. Names read from a zone may hold a literal ``*``: they use parse."""
+        name = _parse(raw)
+        if name.has_literal_star:
+            raise InvalidNameError(
+                f"{raw.strip()!r} has a '*' that is not a wildcard: '*' is only allowed as "
+                "the whole first label (*.apps.example.com)"
+            )
+        return name
+
     @property
     def fqdn(self) -> str:
         """The name with its trailing dot, as written in zone files and JSON plans."""
@@ -71,6 +87,14 @@ class DomainName:
     @property
     def is_wildcard(self) -> bool:
         return self.text.startswith("*.")
+
+    @property
+    def has_literal_star(self) -> bool:
+        """A ``*`` that is not the wildcard label: data, never a host name (RFC 4592)."""
+        if "*" not in self.text:
+            return False
+        rest = self.text[2:] if self.is_wildcard else self.text
+        return "*" in rest or self.text == "*"
 
     def is_subdomain_of(self, other: DomainName) -> bool:
         """True when self equals other or lies below it."""
@@ -121,7 +145,7 @@ def _canonical(raw: str) -> str:
     if len(text) > MAX_NAME_OCTETS:
         raise InvalidNameError(f"name {raw!r} is longer than {MAX_NAME_OCTETS} octets")
     labels = text.split(".")
-    for index, label in enumerate(labels):
+    for label in labels:
         if not label:
             raise InvalidNameError(f"name {raw!r} has an empty label")
         if len(label) > MAX_LABEL_OCTETS:
@@ -130,8 +154,6 @@ def _canonical(raw: str) -> str:
             )
         if not _LABEL.match(label):
             raise InvalidNameError(f"label {label!r} of {raw!r} has characters not allowed")
-        if label == "*" and index != 0:
-            raise InvalidNameError(f"wildcard '*' in {raw!r} is only allowed as the first label")
     return text
 
 

@@ -6,7 +6,9 @@ Content, quotes included in presentation form::
 
 Name: the record's first label gets ``<type>-`` in front, optionally with a prefix or
 suffix that may contain ``%{record_type}`` (then no ``<type>-`` is added). The pre-v0.12
-form, a TXT at the record's own name, is read as ownership too.
+form, a TXT at the record's own name, is read as ownership too. A wildcard's ``*`` stays in
+the TXT name (``a-*.apps.example.com``, a literal ``*``) unless a wildcard replacement is
+set (``a-X.apps.example.com``), exactly as ExternalDNS's ``--txt-wildcard-replacement``.
 
 Content is read exactly (docs/ownership.md): one ``heritage``, one owner, at most one
 resource, no padding, no empty or duplicate keys. Anything else that claims the
@@ -38,6 +40,8 @@ DEFAULT_OWNER_ID = "default"
 # anything else would be read back differently (or as another key) by either side.
 _FORBIDDEN = ',="\\'
 _CARRIABLE = frozenset(chr(c) for c in range(0x21, 0x7F)) - frozenset(_FORBIDDEN)
+# A replacement is one label; short, so that "<type>-" and an affix still fit in 63 octets.
+_REPLACEMENT = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,38}[a-z0-9_])?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +70,8 @@ class TxtRegistry:
     owner_id: str = DEFAULT_OWNER_ID
     prefix: str = ""
     suffix: str = ""
+    # Written instead of a wildcard's "*" in its TXT name (docs/ownership.md, "Wildcards").
+    wildcard_replacement: str = ""
 
     def __post_init__(self) -> None:
         problem = value_problem(self.owner_id)
@@ -79,6 +85,13 @@ class TxtRegistry:
         # Names are compared lower-case; so must the affixes be, to map a TXT name back.
         object.__setattr__(self, "prefix", self.prefix.lower())
         object.__setattr__(self, "suffix", self.suffix.lower())
+        replacement = self.wildcard_replacement.lower()
+        if replacement and not _REPLACEMENT.fullmatch(replacement):
+            raise ConfigError(
+                f"--txt-wildcard-replacement {self.wildcard_replacement!a}: it must be one DNS "
+                "label of letters, digits, '-' and '_' (at most 40 characters), e.g. 'wildcard'"
+            )
+        object.__setattr__(self, "wildcard_replacement", replacement)
 
     @property
     def _templated(self) -> bool:
@@ -99,6 +112,8 @@ class TxtRegistry:
     def _txt_name(self, name: DomainName, rtype: RecordType, zone: DomainName) -> DomainName:
         prefix, suffix = self._affixes(rtype)
         head, _, rest = name.text.partition(".")
+        if head == "*" and self.wildcard_replacement:
+            head = self.wildcard_replacement
         text = f"{prefix}{head}{suffix}" + (f".{rest}" if rest else "")
         try:
             txt = DomainName.parse(text)
@@ -124,10 +139,31 @@ class TxtRegistry:
             if candidate is None:
                 continue
             try:
-                found.append((DomainName.parse(candidate), rtype))
+                record = DomainName.parse(candidate)
             except InvalidNameError:
                 continue
+            found.append((record, rtype))
+            twin = self.wildcard_twin(record)
+            if twin is not None and twin.is_wildcard:
+                found.append((twin, rtype))
         return found
+
+    def wildcard_twin(self, name: DomainName) -> DomainName | None:
+        """The other name whose ownership TXT has the same name as name's, or None.
+
+        With a wildcard replacement X, ``*.apps.example.com`` and ``X.apps.example.com``
+        share their TXT names (as in ExternalDNS); one TXT cannot say which it owns.
+        """
+        if not self.wildcard_replacement:
+            return None
+        head, sep, rest = name.text.partition(".")
+        if not sep:
+            return None
+        if head == "*":
+            return DomainName.parse(f"{self.wildcard_replacement}.{rest}")
+        if head == self.wildcard_replacement:
+            return DomainName.parse(f"*.{rest}")
+        return None
 
     def content(self, resource: str) -> Text:
         """Our ownership TXT content; OwnershipError for a resource it cannot carry."""

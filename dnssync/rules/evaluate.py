@@ -34,6 +34,7 @@ from dnssync.rules.services import service_claims
 from dnssync.rules.settings import RuleSettings
 from dnssync.rules.silence import why_silent
 from dnssync.rules.traefik import traefik_route_claims
+from dnssync.rules.wildcards import drop_literal_stars
 from dnssync.sources.annotations import ObjectSettings, parse_settings
 from dnssync.sources.objects import (
     BackendServiceObject,
@@ -165,9 +166,9 @@ def evaluate(parsed: Parsed, objects: Objects, settings: RuleSettings) -> Evalua
         return Evaluation(ObjectClaims(diagnostics=tuple(diagnostics), keep=True), needs)
     if obj_settings.invalid & SRV_SETTINGS:
         found.srv.clear()
+    drop_literal_stars(found)
     diagnostics.extend(found.diagnostics)
-    addresses = _no_wildcards(found.addresses, diagnostics)
-    claims = ObjectClaims(tuple(addresses), tuple(found.srv), tuple(diagnostics), unusable)
+    claims = ObjectClaims(tuple(found.addresses), tuple(found.srv), tuple(diagnostics), unusable)
     return Evaluation(claims, needs)
 
 
@@ -335,23 +336,3 @@ def _listener_set_parents(parents: Iterable[ParentRef]) -> list[ParentRef]:
 
 def _gateway_parents(parents: Iterable[ParentRef]) -> list[ParentRef]:
     return [p for p in parents if p.group == GATEWAY_GROUP and p.kind == "Gateway"]
-
-
-def _no_wildcards(
-    addresses: Iterable[AddressClaim], diagnostics: list[Diagnostic]
-) -> list[AddressClaim]:
-    kept: list[AddressClaim] = []
-    for claim in addresses:
-        if claim.name.is_wildcard:
-            diagnostics.append(
-                for_object(
-                    claim.ref,
-                    claim.field or "spec.hostnames",
-                    f"wildcard {claim.name.fqdn} is not published (its ownership TXT would "
-                    "need a wildcard label); name the hosts in dnssync.io/hostname",
-                    reason="WildcardHostname",
-                )
-            )
-            continue
-        kept.append(claim)
-    return kept

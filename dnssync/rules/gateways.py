@@ -22,6 +22,7 @@ from dnssync.rules.per_object import (
     address_claims,
     choose_addresses,
     srv_claims,
+    srv_target_name,
 )
 from dnssync.sources.annotations import ObjectSettings, annotation_field, lookup
 from dnssync.sources.objects import (
@@ -351,7 +352,7 @@ def route_claims(
                 for a in attachments
             }
         )
-        first = names[0][0] if names else None
+        first = srv_target_name(n for n, _f, _g in names)
         chosen = chosen_for(every)
         srv_claims(route.ref, settings, annotations, srv_ports, chosen, first, ttl, claims)
     return claims
@@ -372,7 +373,7 @@ def _spec_hostnames(
             if matched is None:
                 continue
             try:
-                name = DomainName.parse(matched)
+                name = DomainName.parse_hostname(matched)
             except InvalidNameError as exc:
                 if matched not in invalid:
                     invalid.add(matched)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from dnssync.errors import InvalidNameError, InvalidRecordError
@@ -100,6 +100,12 @@ def address_claims(
     ]
 
 
+def srv_target_name(names: Iterable[DomainName]) -> DomainName | None:
+    """The name SRV records target when the addresses are IPs: the first that is no
+    wildcard (a query for ``*.apps`` itself is no host anyone runs)."""
+    return next((n for n in names if not n.is_wildcard), None)
+
+
 def srv_claims(
     ref: ObjectRef,
     settings: ObjectSettings,
@@ -125,7 +131,8 @@ def srv_claims(
                 ref,
                 domain_field,
                 "the addresses are IPs and there is no hostname to target: set the "
-                "dnssync.io/hostname annotation so the SRV records have a target",
+                "dnssync.io/hostname annotation (a name that is no wildcard) so the SRV "
+                "records have a target",
                 reason="NoSrvTarget",
             )
         )

@@ -48,7 +48,7 @@ def parse_hostname_target(text: str) -> DomainName:
     digits, which no top-level domain is (RFC 3696 section 2).
     """
     try:
-        name = DomainName.parse(text)
+        name = DomainName.parse_hostname(text)
     except InvalidNameError as exc:
         raise ValueError(f"{text!r} is neither an IP address nor a hostname: {exc}") from None
     labels = name.labels

@@ -169,7 +169,7 @@ def _names(found: tuple[str, str], bad: Callable[[str, str], None]) -> tuple[Dom
     names: dict[DomainName, None] = {}
     for item in items:
         try:
-            name = DomainName.parse(item)
+            name = DomainName.parse_hostname(item)
         except InvalidNameError as exc:
             bad(key, f"invalid name {item!r}: {exc}")
             continue

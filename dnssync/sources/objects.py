@@ -50,6 +50,9 @@ class ServiceObject:
     labels: tuple[tuple[str, str], ...]
     ports: tuple[Port, ...]
     addresses: tuple[Address, ...]
+    # Where the addresses come from: non-empty spec.externalIPs replace the status (as in
+    # ExternalDNS; docs/annotations.md "Addresses").
+    address_field: str = "status.loadBalancer.ingress"
 
 
 @dataclass(frozen=True, slots=True)

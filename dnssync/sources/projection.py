@@ -117,6 +117,12 @@ def _service(ref: ObjectRef, obj: Mapping[str, Any]) -> ServiceObject | BackendS
         hostname = str(item["hostname"]) if item.get("hostname") else None
         if ip is not None or hostname is not None:
             addresses.append(Address(ip=ip, hostname=hostname))
+    external = _external_ips(spec)
+    if external:
+        # Bare-metal clusters set them by hand; they replace the status, as in ExternalDNS.
+        return ServiceObject(
+            ref, _annotations(obj), _labels(obj), tuple(ports), external, "spec.externalIPs"
+        )
     return ServiceObject(ref, _annotations(obj), _labels(obj), tuple(ports), tuple(addresses))
 
 
@@ -140,6 +146,15 @@ def _backend_service(
             )
         )
     return BackendServiceObject(ref, annotations, _labels(obj), tuple(ports))
+
+
+def _external_ips(spec: Mapping[str, Any]) -> tuple[Address, ...]:
+    found: list[Address] = []
+    for index, raw in enumerate(_list(spec.get("externalIPs"), "spec.externalIPs")):
+        address = Address(ip=_ip(raw, f"spec.externalIPs[{index}]"))
+        if address not in found:
+            found.append(address)
+    return tuple(found)
 
 
 def _gateway(ref: ObjectRef, obj: Mapping[str, Any]) -> GatewayObject:

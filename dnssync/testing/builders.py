@@ -17,10 +17,20 @@ def rrset(owner: str, rtype: str, *values: str, ttl: int = 300) -> RRset:
     return RRset.of(DomainName.parse(owner), kind, ttl, data)
 
 
-def ownership_txt(owner: str, rtype: str, resource: str, owner_id: str = "contract") -> RRset:
-    """The ownership TXT that ExternalDNS and dnssync write for a record (no prefix)."""
+def ownership_txt(
+    owner: str,
+    rtype: str,
+    resource: str,
+    owner_id: str = "contract",
+    *,
+    wildcard_replacement: str = "",
+) -> RRset:
+    """The ownership TXT that ExternalDNS and dnssync write for a record (no prefix):
+    ``a-*.apps...`` for a wildcard, or ``a-<replacement>.apps...`` with a replacement."""
     record = DomainName.parse(owner)
     head, _, rest = record.text.partition(".")
+    if head == "*" and wildcard_replacement:
+        head = wildcard_replacement
     txt_name = DomainName.parse(f"{rtype.lower()}-{head}.{rest}")
     content = (
         f"heritage=external-dns,external-dns/owner={owner_id},external-dns/resource={resource}"

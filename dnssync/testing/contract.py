@@ -68,6 +68,10 @@ class ProviderContract:
 
     # Zone-cut types the provider's service can hold (Route53 and Cloud DNS have no DNAME).
     cut_types: ClassVar[tuple[str, ...]] = ("NS", "DNAME")
+    # Whether the service stores a '*' inside a label (``a-*.apps``, the default ownership
+    # TXT name of a wildcard). One that refuses it must say so, naming the flag
+    # --txt-wildcard-replacement, and store the replaced name instead.
+    literal_star_names: ClassVar[bool] = True
 
     def n(self, zone: DomainName, label: str) -> str:
         return f"{label}.{zone.text}"
@@ -194,6 +198,76 @@ class ProviderContract:
         held = _index(provider, zone)
         assert held.get(a.key) == a
         assert cname.key not in held
+
+    # -- wildcards (docs/ownership.md, "Wildcards") --------------------------------------
+
+    def test_wildcard_and_its_ownership_txt_round_trip(
+        self, provider: Provider, zone: DomainName
+    ) -> None:
+        star = rrset(self.n(zone, "*.contract-wc"), "A", "192.0.2.7")
+        cname = rrset(self.n(zone, "*.contract-wcc"), "CNAME", "lb-2.elb.example.net.")
+        groups = [
+            create(zone, r, ownership_txt(r.name.text, r.rtype.value, "service/ns/wc"))
+            for r in (star, cname)
+        ]
+        assert {c.key.name.text for g in groups for c in g if c.key.rtype is RecordType.TXT} == {
+            f"a-*.contract-wc.{zone.text}",
+            f"cname-*.contract-wcc.{zone.text}",
+        }
+        if not self.literal_star_names:
+            result = provider.apply(zone, groups)
+            assert not result.applied and len(result.failed) == 2
+            assert all("--txt-wildcard-replacement" in f.message for f in result.failed)
+            assert not {c.key for g in groups for c in g} & set(_index(provider, zone))
+            groups = [
+                create(
+                    zone,
+                    r,
+                    ownership_txt(
+                        r.name.text, r.rtype.value, "service/ns/wc", wildcard_replacement="wc"
+                    ),
+                )
+                for r in (star, cname)
+            ]
+        _apply_ok(provider, zone, *groups)
+        held = _index(provider, zone)
+        for group in groups:
+            for change in group:
+                assert held.get(change.key) == change.new, change.key
+        _apply_ok(provider, zone, *(delete(zone, *(c.new for c in g if c.new)) for g in groups))
+        assert not {c.key for g in groups for c in g} & set(_index(provider, zone))
+
+    def test_wildcard_is_planned_owned_and_removed(
+        self, provider: Provider, zone: DomainName
+    ) -> None:
+        replacement = "" if self.literal_star_names else "wildcard"
+        registry = TxtRegistry("contract", wildcard_replacement=replacement)
+        settings = PlanSettings(registry=registry, force=True)
+        star = rrset(self.n(zone, "*.contract-wcp"), "A", "192.0.2.8")
+        ref = ObjectRef("service", "ns", "wild")
+        desired = MergeResult(records={star.key: DesiredRecord(star, (Contribution(ref, "x"),))})
+        plan = build_plan(desired, [zone], provider.records, settings)
+        txt_name = f"a-{replacement or '*'}.contract-wcp.{zone.fqdn}"
+        assert {str(c.key) for c in plan.changes} == {f"{star.name.fqdn} A", f"{txt_name} TXT"}
+        for zone_plan in plan.zones:
+            result = provider.apply(zone_plan.zone, zone_plan.groups)
+            assert result.ok, [f.message for f in result.failed]
+        # Read back: the record is ours, so nothing is left to do.
+        again = build_plan(desired, [zone], provider.records, settings)
+        assert not again.changes, [str(c.key) for c in again.changes]
+        gone = build_plan(MergeResult(records={}), [zone], provider.records, settings)
+        mine = [c for c in gone.changes if "contract-wcp." in c.key.name.text]
+        assert {(str(c.key), c.action.value) for c in mine} == {
+            (f"{star.name.fqdn} A", "delete"),
+            (f"{txt_name} TXT", "delete"),
+        }
+        groups = [
+            g for z in gone.zones for g in z.groups if "contract-wcp." in g.primary.key.name.text
+        ]
+        result = provider.apply(zone, groups)
+        assert result.ok, [f.message for f in result.failed]
+        held = {str(k) for k in _index(provider, zone)}
+        assert f"{star.name.fqdn} A" not in held and f"{txt_name} TXT" not in held
 
     # -- zone cuts (occluded names) -----------------------------------------------------
 

@@ -79,6 +79,7 @@ def test_rendered_flags_parse_and_resolve(helm: Helm, values: Path | None) -> No
         {"defaultTTL": "1h30m", "txtSuffix": "-%{record_type}", "controllerName": "other"},
         {"provider.name": "route53", "provider.route53.evaluateTargetHealth": "true"},
         {"provider.name": "google"},
+        {"provider.name": "google", "txtWildcardReplacement": "wildcard"},
         {
             "provider.name": "rfc2136",
             "provider.rfc2136.host": "192.0.2.53",

@@ -129,6 +129,7 @@ app.kubernetes.io/component: controller
 {{- with $v.ownerId }}{{ $a = append $a (printf "--owner-id=%s" .) }}{{ end }}
 {{- with $v.txtPrefix }}{{ $a = append $a (printf "--txt-prefix=%s" .) }}{{ end }}
 {{- with $v.txtSuffix }}{{ $a = append $a (printf "--txt-suffix=%s" .) }}{{ end }}
+{{- with $v.txtWildcardReplacement }}{{ $a = append $a (printf "--txt-wildcard-replacement=%s" .) }}{{ end }}
 {{- $a = append $a (printf "--policy=%s" $v.policy) }}
 {{- $a = append $a (printf "--default-ttl=%s" (ternary $v.defaultTTL (toString (int $v.defaultTTL)) (kindIs "string" $v.defaultTTL))) }}
 {{- with $v.controllerName }}{{ $a = append $a (printf "--controller=%s" .) }}{{ end }}

@@ -185,5 +185,18 @@ def _failure(group: ChangeGroup, failure: ApiFailure) -> GroupFailure:
             f"{what}: {failure.describe()}; nothing was overwritten, the next run re-reads the zone"
         )
     else:
-        message = f"{what}: refused by Cloud DNS: {failure.describe()}"
+        message = f"{what}: refused by Cloud DNS: {failure.describe()}" + _star_hint(group)
     return GroupFailure(group, message, conflict=conflict)
+
+
+def _star_hint(group: ChangeGroup) -> str:
+    """Cloud DNS takes '*' only as a whole leftmost label (a wildcard); the ownership TXT of
+    a wildcard (``a-*.apps``) has it elsewhere unless a replacement is set."""
+    starred = sorted({c.key.name.fqdn for c in group if c.key.name.has_literal_star})
+    if not starred:
+        return ""
+    return (
+        f"; Cloud DNS refuses '*' other than as a whole first label ({', '.join(starred)}): "
+        "set --txt-wildcard-replacement (e.g. 'wildcard') so wildcard ownership TXT names "
+        "have none (docs/ownership.md, 'Wildcards')"
+    )

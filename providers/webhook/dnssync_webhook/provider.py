@@ -405,7 +405,8 @@ class WebhookProvider(Provider):
         key = batch[0].group.primary.key
         state.fail(
             [batch],
-            f"{key} {what} the webhook {self.url}: POST /records answered {response.describe()}",
+            f"{key} {what} the webhook {self.url}: POST /records answered {response.describe()}"
+            + _star_hint(batch[0].group),
         )
 
     def _after_error(
@@ -510,3 +511,16 @@ def _json(response: Response, what: str, url: str) -> object:
         raise ProviderError(
             f"webhook {url}: {what} answered a body that is not JSON: {exc}"
         ) from None
+
+
+def _star_hint(group: ChangeGroup) -> str:
+    """Many DNS services take '*' only as a whole leftmost label; a wildcard's ownership
+    TXT (``a-*.apps``) has it inside one unless a replacement is set."""
+    starred = sorted({c.key.name.fqdn for c in group if c.key.name.has_literal_star})
+    if not starred:
+        return ""
+    return (
+        f"; if the service behind the webhook refuses '*' inside a name ({', '.join(starred)}), "
+        "set --txt-wildcard-replacement (e.g. 'wildcard') so wildcard ownership TXT names "
+        "have none (docs/ownership.md, 'Wildcards')"
+    )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dnssync.errors import InvalidNameError
 from dnssync.model.names import DomainName, find_zone
@@ -43,13 +45,32 @@ def test_parse_normalises(raw: str, text: str) -> None:
         ("app-.example.com", "not allowed"),
         ("app!.example.com", "not allowed"),
         ("my app.example.com", "not allowed"),
-        ("a.*.example.com", "first label"),
         ("1.2.3.4:80", "not allowed"),
     ],
 )
 def test_parse_refuses(raw: str, fragment: str) -> None:
     with pytest.raises(InvalidNameError, match=fragment):
         DomainName.parse(raw)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["a-*.apps.example.com", "a.*.example.com", "*-own.example.com", "a-own.*.example.com"],
+)
+def test_a_star_inside_a_name_is_data(raw: str) -> None:
+    """Zones hold such names (the ownership TXT of a wildcard); users' host names do not."""
+    name = DomainName.parse(raw)
+    assert name.text == raw and name.has_literal_star and not name.is_wildcard
+    assert DomainName(name.text) == name
+    with pytest.raises(InvalidNameError, match="only allowed as the whole first label"):
+        DomainName.parse_hostname(raw)
+
+
+def test_parse_hostname_takes_wildcards_and_plain_names() -> None:
+    for raw in ("*.apps.example.com", "App.Example.com.", "*.example.com"):
+        name = DomainName.parse_hostname(raw)
+        assert name == DomainName.parse(raw) and not name.has_literal_star
+    assert DomainName.parse_hostname("*.example.com").is_wildcard
 
 
 def test_constructor_only_takes_canonical_text() -> None:
@@ -105,3 +126,25 @@ def test_find_zone_picks_the_most_specific() -> None:
     assert find_zone(DomainName.parse("other.example.com"), zones) == zones[0]
     assert find_zone(DomainName.parse("example.net"), zones) is None
     assert find_zone(DomainName.parse("notexample.com"), zones) is None
+
+
+_LABEL_TEXT = st.from_regex(r"[a-z0-9_*](?:[a-z0-9_*-]{0,10}[a-z0-9_*])?", fullmatch=True)
+
+
+@given(st.lists(_LABEL_TEXT, min_size=1, max_size=4))
+def test_names_with_stars_round_trip_and_only_wildcards_are_host_names(
+    labels: list[str],
+) -> None:
+    """Any '*' is data for parse; parse_hostname takes only a whole leftmost '*' label."""
+    raw = ".".join([*labels, "example", "com"])
+    name = DomainName.parse(raw.upper() + ".")
+    assert name.text == raw and DomainName.parse(name.fqdn) == name
+    wildcard_form = labels[0] == "*" and "*" not in "".join(labels[1:])
+    starless = "*" not in raw
+    if wildcard_form or starless:
+        assert DomainName.parse_hostname(raw) == name
+        assert name.is_wildcard is wildcard_form
+    else:
+        assert name.has_literal_star
+        with pytest.raises(InvalidNameError, match="whole first label"):
+            DomainName.parse_hostname(raw)

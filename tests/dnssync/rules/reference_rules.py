@@ -29,6 +29,7 @@ from dnssync.rules.per_object import Claims
 from dnssync.rules.services import service_claims
 from dnssync.rules.settings import RuleSettings
 from dnssync.rules.silence import why_silent
+from dnssync.rules.wildcards import drop_literal_stars
 from dnssync.sources.annotations import ObjectSettings, parse_settings
 from dnssync.sources.objects import (
     GatewayObject,
@@ -108,8 +109,9 @@ def reference_desired_records(
         if obj_settings.invalid & SRV_SETTINGS:
             found.srv.clear()
         claims.extend(found)
-    addresses = _no_wildcards(claims.addresses, claims)
-    result = merge(addresses, claims.srv)
+    # Wildcards are published (docs/annotations.md); a '*' inside a name never is.
+    drop_literal_stars(claims)
+    result = merge(claims.addresses, claims.srv)
     result.diagnostics[:0] = claims.diagnostics
     result.keep = keep
     return result
@@ -117,24 +119,6 @@ def reference_desired_records(
 
 def _ours(obj_settings: ObjectSettings, settings: RuleSettings) -> bool:
     return obj_settings.controller in (None, "", settings.controller)
-
-
-def _no_wildcards(addresses: list[AddressClaim], claims: Claims) -> list[AddressClaim]:
-    kept: list[AddressClaim] = []
-    for claim in addresses:
-        if claim.name.is_wildcard:
-            claims.diagnostics.append(
-                for_object(
-                    claim.ref,
-                    claim.field or "spec.hostnames",
-                    f"wildcard {claim.name.fqdn} is not published (its ownership TXT would "
-                    "need a wildcard label); name the hosts in dnssync.io/hostname",
-                    reason="WildcardHostname",
-                )
-            )
-            continue
-        kept.append(claim)
-    return kept
 
 
 def merge(addresses: Iterable[AddressClaim], services: Iterable[SrvClaim]) -> MergeResult:

@@ -371,10 +371,34 @@ CASES = [
         [("httproute/infra/app", "spec.hostnames", "HostnameNotAllowed")],
     ),
     Case(
-        "wildcard-name-is-not-published",
+        "wildcard-name-is-published",
         gw(HTTP) + route("HTTPRoute", [GW], "['*.example.com']"),
+        ["*.example.com. 300 A 203.0.113.1"],
         [],
-        [("httproute/infra/app", "spec.hostnames", "WildcardHostname")],
+    ),
+    Case(
+        "wildcard-listener-and-no-route-hostnames-publish-the-wildcard",
+        gw(HTTP_WILD) + route("HTTPRoute", [GW]),
+        ["*.example.com. 300 A 203.0.113.1"],
+        [],
+    ),
+    Case(
+        "wildcard-tcproute-srv-targets-no-wildcard",
+        gw("[{name: kdc, port: 88, protocol: TCP}]")
+        + route(
+            "TCPRoute",
+            [GW],
+            annotations="{dnssync.io/hostname: '*.kdc.example.com', "
+            "dnssync.io/srv-domain: example.com}",
+        ),
+        ["*.kdc.example.com. 300 A 203.0.113.1"],
+        [("tcproute/infra/app", "metadata.annotations[dnssync.io/srv-domain]", "NoSrvTarget")],
+    ),
+    Case(
+        "star-inside-a-name-is-refused",
+        gw(HTTP) + route("HTTPRoute", [GW], "['a*.example.com']"),
+        [],
+        [("httproute/infra/app", "spec.hostnames", "InvalidInput")],
     ),
     Case(
         "route-hostname-annotation-adds-names",

@@ -33,6 +33,7 @@ def svc(
     ingress: str,
     namespace: str = "krb",
     kind_type: str = "LoadBalancer",
+    external_ips: str = "null",
 ) -> str:
     """One Service document; arguments are YAML flow text."""
     return f"""
@@ -46,6 +47,7 @@ metadata:
 spec:
   type: {kind_type}
   ports: {ports}
+  externalIPs: {external_ips}
 status:
   loadBalancer:
     ingress: {ingress}
@@ -54,6 +56,7 @@ status:
 
 KRB_TCP = "[{name: kerberos, port: 88, protocol: TCP}]"
 KRB_UDP = "[{name: kerberos, port: 88, protocol: UDP}]"
+HTTP = "[{name: https, port: 443}]"
 
 CASES = [
     Case(
@@ -709,6 +712,139 @@ CASES = [
             "[{ip: 203.0.113.98}]",
         ),
         ["web.example.com. 300 A 203.0.113.97, 203.0.113.98"],
+        [],
+    ),
+    # Wildcard names (docs/annotations.md "Wildcard names").
+    Case(
+        "wildcard-hostname-is-published",
+        svc("apps", "{dnssync.io/hostname: '*.apps.example.com'}", HTTP, "[{ip: 203.0.113.5}]"),
+        ["*.apps.example.com. 300 A 203.0.113.5"],
+        [],
+    ),
+    Case(
+        "wildcard-cname-to-an-lb-hostname",
+        svc(
+            "apps",
+            "{external-dns.alpha.kubernetes.io/hostname: '*.apps.example.com'}",
+            HTTP,
+            "[{hostname: lb-1.elb.example.net}]",
+        ),
+        ["*.apps.example.com. 300 CNAME lb-1.elb.example.net."],
+        [],
+    ),
+    Case(
+        "wildcard-beside-a-plain-name-srv-targets-the-plain-one",
+        svc(
+            "kdc",
+            "{dnssync.io/hostname: '*.kdc.example.com, kdc.example.com', "
+            "dnssync.io/srv-domain: example.com}",
+            KRB_TCP,
+            "[{ip: 203.0.113.10}]",
+        ),
+        [
+            "*.kdc.example.com. 300 A 203.0.113.10",
+            "_kerberos._tcp.example.com. 300 SRV 0 100 88 kdc.example.com.",
+            "kdc.example.com. 300 A 203.0.113.10",
+        ],
+        [],
+    ),
+    Case(
+        "only-a-wildcard-gives-no-srv-target",
+        svc(
+            "kdc",
+            "{dnssync.io/hostname: '*.kdc.example.com', dnssync.io/srv-domain: example.com}",
+            KRB_TCP,
+            "[{ip: 203.0.113.10}]",
+        ),
+        ["*.kdc.example.com. 300 A 203.0.113.10"],
+        [("service/krb/kdc", SRV_DOMAIN, "NoSrvTarget")],
+    ),
+    Case(
+        "star-that-is-no-wildcard-is-refused",
+        svc(
+            "apps",
+            "{dnssync.io/hostname: 'a*.example.com, x.*.example.com, ok.example.com'}",
+            HTTP,
+            "[{ip: 203.0.113.5}]",
+        ),
+        ["ok.example.com. 300 A 203.0.113.5"],
+        [("service/krb/apps", HOSTNAME, "InvalidAnnotation")] * 2,
+    ),
+    # spec.externalIPs replace the status addresses of a LoadBalancer (as in ExternalDNS).
+    Case(
+        "external-ips-replace-the-lb-status",
+        svc(
+            "bare",
+            "{dnssync.io/hostname: bare.example.com}",
+            HTTP,
+            "[{ip: 203.0.113.9}]",
+            external_ips="[192.0.2.10, 2001:db8::10, 192.0.2.10]",
+        ),
+        ["bare.example.com. 300 A 192.0.2.10", "bare.example.com. 300 AAAA 2001:db8::10"],
+        [],
+    ),
+    Case(
+        "external-ips-without-lb-status",
+        svc(
+            "bare",
+            "{dnssync.io/hostname: bare.example.com, dnssync.io/srv-domain: example.com}",
+            KRB_UDP,
+            "[]",
+            external_ips="[192.0.2.10]",
+        ),
+        [
+            "_kerberos._udp.example.com. 300 SRV 0 100 88 bare.example.com.",
+            "bare.example.com. 300 A 192.0.2.10",
+        ],
+        [],
+    ),
+    Case(
+        "external-ips-replace-an-lb-hostname",
+        svc(
+            "bare",
+            "{dnssync.io/hostname: bare.example.com}",
+            HTTP,
+            "[{hostname: lb-1.elb.example.net}]",
+            external_ips="[192.0.2.10]",
+        ),
+        ["bare.example.com. 300 A 192.0.2.10"],
+        [],
+    ),
+    Case(
+        "empty-external-ips-keep-the-lb-status",
+        svc(
+            "bare",
+            "{dnssync.io/hostname: bare.example.com}",
+            HTTP,
+            "[{ip: 203.0.113.9}]",
+            external_ips="[]",
+        ),
+        ["bare.example.com. 300 A 203.0.113.9"],
+        [],
+    ),
+    Case(
+        "target-annotation-wins-over-external-ips",
+        svc(
+            "bare",
+            "{dnssync.io/hostname: bare.example.com, dnssync.io/target: 198.51.100.1}",
+            HTTP,
+            "[{ip: 203.0.113.9}]",
+            external_ips="[192.0.2.10]",
+        ),
+        ["bare.example.com. 300 A 198.51.100.1"],
+        [],
+    ),
+    Case(
+        "external-ips-of-a-clusterip-service-are-not-read",
+        svc(
+            "internal",
+            "{dnssync.io/hostname: internal.example.com}",
+            HTTP,
+            "[]",
+            kind_type="ClusterIP",
+            external_ips="[192.0.2.10]",
+        ),
+        [],
         [],
     ),
 ]

@@ -253,10 +253,34 @@ def test_concurrent_change_is_detected_not_overwritten(aws: MotoRoute53, example
 def test_wildcard_round_trips(aws: MotoRoute53, example_zone: str) -> None:
     provider = make_provider()
     star = rrset("*.apps.example.com", "A", "192.0.2.8")
-    assert provider.apply(ZONE, [create(ZONE, star)]).ok
-    assert star in provider.records(ZONE)
-    assert provider.apply(ZONE, [delete(ZONE, star)]).ok
-    assert star not in provider.records(ZONE)
+    txt = ownership_txt("*.apps.example.com", "A", "service/web/apps")
+    assert txt.name.text == "a-*.apps.example.com"
+    assert provider.apply(ZONE, [create(ZONE, star, txt)]).ok
+    held = provider.records(ZONE)
+    assert star in held and txt in held
+    assert provider.apply(ZONE, [delete(ZONE, star, txt)]).ok
+    held = provider.records(ZONE)
+    assert star not in held and txt not in held
+
+
+def test_wildcard_names_come_back_as_octal_escapes(aws: MotoRoute53, example_zone: str) -> None:
+    """Route53 lists '*' as \\052, in the wildcard label and inside a label alike."""
+    _change(
+        aws,
+        example_zone,
+        _create("\\052.apps.example.com.", "A", "192.0.2.8"),
+        _create(
+            "a-\\052.apps.example.com.",
+            "TXT",
+            '"heritage=external-dns,external-dns/owner=contract,'
+            'external-dns/resource=service/web/apps"',
+        ),
+    )
+    held = {r.key: r for r in make_provider().records(ZONE)}
+    star = rrset("*.apps.example.com", "A", "192.0.2.8")
+    txt = ownership_txt("*.apps.example.com", "A", "service/web/apps")
+    assert held[star.key] == star
+    assert held[txt.key] == txt
 
 
 def test_apex_alias_for_load_balancers(aws: MotoRoute53, example_zone: str) -> None:

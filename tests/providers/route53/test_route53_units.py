@@ -17,6 +17,8 @@ from dnssync_route53.convert import decode_name, parse_txt, render_txt, to_route
 from dnssync_route53.options import BatchLimits, TagFilter, parse_settings
 from dnssync_route53.rejections import BatchRejected, named_in, split_messages
 from dnssync_route53.retry import Backoff
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dnssync.errors import ConfigError
 from dnssync.model.names import DomainName
@@ -424,3 +426,18 @@ def test_listing_the_provider_does_not_import_boto3() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@given(
+    st.lists(
+        st.from_regex(r"[a-z0-9*](?:[a-z0-9*-]{0,8}[a-z0-9*])?", fullmatch=True),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_star_names_as_route53_lists_them_decode_exactly(labels: list[str]) -> None:
+    """Route53 writes every '*' of a name as \\052 in its listings (a wildcard label and
+    the ownership TXT of one, a-*.apps, alike); decoding gives the name back."""
+    name = ".".join([*labels, "example", "com"]) + "."
+    listed = name.replace("*", "\\052")
+    assert DomainName.parse(decode_name(listed)) == DomainName.parse(name)

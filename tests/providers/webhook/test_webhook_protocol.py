@@ -254,6 +254,31 @@ def test_4xx_isolates_the_refused_group_and_applies_the_rest(
     assert fake.count("POST", "/records") <= 7
 
 
+def test_a_refused_wildcard_txt_name_suggests_the_replacement_flag(
+    fake: FakeWebhook, provider: WebhookProvider
+) -> None:
+    """A backend that takes '*' only as a wildcard label (as PowerDNS's API or Azure do)."""
+    fake.reject("a-*.", 422, "Name 'a-*.apps.example.test.' contains unsupported characters")
+    star = rrset(f"*.apps.{ZONE}", "A", "192.0.2.9")
+    txt = ownership_txt(star.name.text, "A", "service/ns/apps")
+    plain = a_group(1)
+    result = provider.apply(ZONE_NAME, [create(ZONE_NAME, star, txt), plain])
+    assert [f.group.primary.key for f in result.failed] == [star.key]
+    message = result.failed[0].message
+    assert "contains unsupported characters" in message
+    assert "--txt-wildcard-replacement" in message and f"a-*.apps.{ZONE}." in message
+    assert list(result.applied) == [plain]
+    held = {e["dnsName"] for e in fake.endpoints()}
+    assert f"*.apps.{ZONE}" not in held
+    # With a replacement the TXT name has no '*', and the backend takes it.
+    replaced = ownership_txt(
+        star.name.text, "A", "service/ns/apps", wildcard_replacement="wildcard"
+    )
+    assert provider.apply(ZONE_NAME, [create(ZONE_NAME, star, replaced)]).ok
+    held = {e["dnsName"] for e in fake.endpoints()}
+    assert {f"*.apps.{ZONE}", f"a-wildcard.apps.{ZONE}"} <= held
+
+
 def test_whole_request_4xx_raises_when_nothing_was_applied(
     fake: FakeWebhook, provider: WebhookProvider, pauses: Pauses
 ) -> None:
