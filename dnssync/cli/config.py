@@ -14,10 +14,11 @@ import difflib
 import math
 import os
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from dnssync.cli.config_file import ConfigFile, looks_like_setting_name
+from dnssync.cli.external_dns import external_dns_flag
 from dnssync.errors import ConfigError
 from dnssync.providers.base import OptionKind, OptionValue
 from dnssync.providers.base import ProviderOption as Option
@@ -48,15 +49,15 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 def add_to_parser(parser: argparse.ArgumentParser, options: Sequence[Option]) -> None:
     """Flags default to None so that 'not given' can fall back to env and file."""
     for option in options:
-        flag = "--" + option.flag
+        flags = ["--" + name for name in option.names]
         help_text = option.help
         if option.default not in (None, (), ""):
             help_text += f" (default: {show_value(option.default)})"
-        help_text += f" [env {option.env_var}]"
+        help_text += f" [env {', '.join(option.env_vars)}]"
         help_text = help_text.replace("%", "%%")  # argparse %-formats help ("%{record_type}")
         if option.kind is OptionKind.BOOL:
             parser.add_argument(
-                flag,
+                *flags,
                 dest=option.dest,
                 action=argparse.BooleanOptionalAction,
                 default=None,
@@ -64,7 +65,7 @@ def add_to_parser(parser: argparse.ArgumentParser, options: Sequence[Option]) ->
             )
         elif option.kind is OptionKind.LIST:
             parser.add_argument(
-                flag,
+                *flags,
                 dest=option.dest,
                 action="append",
                 default=None,
@@ -73,7 +74,7 @@ def add_to_parser(parser: argparse.ArgumentParser, options: Sequence[Option]) ->
             )
         else:
             parser.add_argument(
-                flag,
+                *flags,
                 dest=option.dest,
                 default=None,
                 help=help_text,
@@ -100,21 +101,40 @@ def resolve(
     ``file_values`` is a :class:`ConfigFile` (or a plain mapping in tests).
     ``other_commands`` names settings of the other commands: one file can serve them all.
     """
-    known = {o.flag for o in options} | set(other_commands)
+    known = {name for o in options for name in o.names} | set(other_commands)
     _refuse_unknown(file_values, known)
+    _refuse_external_dns_variables(environ, known)
     values: dict[str, Value] = {}
     for option in options:
         raw: Any = getattr(args, option.dest, None)
         source = "--" + option.flag
-        if raw is None and option.env_var in environ:
-            raw, source = environ[option.env_var], option.env_var
-        if raw is None and option.flag in file_values:
-            raw, source = file_values[option.flag], _file_source(file_values, option.flag)
+        if raw is None:
+            found = _one_of(environ, option.env_vars, lambda name: name)
+            if found is not None:
+                raw, source = environ[found], found
+        if raw is None:
+            key = _one_of(file_values, option.names, lambda k: _file_source(file_values, k))
+            if key is not None:
+                raw, source = file_values[key], _file_source(file_values, key)
         if raw is None:
             values[option.dest] = option.default
             continue
         values[option.dest] = convert(option, raw, source)
     return values
+
+
+def _one_of(
+    where: Mapping[str, Any],
+    names: Sequence[str],
+    describe: Callable[[str], str],
+) -> str | None:
+    """The one name (the setting's own, or an alias) set in ``where``; two of them set to
+    different values is an error, since neither can be said to win."""
+    present = [name for name in names if name in where]
+    if len(present) > 1 and any(where[n] != where[present[0]] for n in present[1:]):
+        shown = " and ".join(describe(n) for n in present)
+        raise ConfigError(f"{shown} are the same setting with different values: give one")
+    return present[0] if present else None
 
 
 def _file_source(file_values: Mapping[str, Any], key: str) -> str:
@@ -123,11 +143,51 @@ def _file_source(file_values: Mapping[str, Any], key: str) -> str:
     return f"config file setting {key!r}"
 
 
+def _refuse_external_dns_variables(environ: Mapping[str, str], known: Collection[str]) -> None:
+    """``DNSSYNC_<FLAG>`` of an ExternalDNS flag dnssync does not support, and ExternalDNS's
+    own ``EXTERNAL_DNS_<FLAG>``: named, as the flag would be (values are never shown)."""
+    unsupported = []
+    renamed = []
+    for variable in environ:
+        if variable.startswith("EXTERNAL_DNS_"):
+            name = variable.removeprefix("EXTERNAL_DNS_").lower().replace("_", "-")
+            if external_dns_flag("--" + name) == name:
+                renamed.append(variable)
+            continue
+        if not variable.startswith("DNSSYNC_"):
+            continue
+        name = variable.removeprefix("DNSSYNC_").lower().replace("_", "-")
+        if name not in known and external_dns_flag("--" + name) == name:
+            unsupported.append(variable)
+    if renamed:
+        # An ExternalDNS setting left in the environment would otherwise be lost unseen
+        # (the owner id, say): dnssync reads DNSSYNC_<FLAG>.
+        pairs = ", ".join(
+            f"{v} (DNSSYNC_{v.removeprefix('EXTERNAL_DNS_')})" for v in sorted(renamed)
+        )
+        raise ConfigError(
+            f"ExternalDNS environment variable(s) are set but dnssync does not read them: "
+            f"{pairs}; rename them (docs/migration-from-external-dns.md)"
+        )
+    if unsupported:
+        raise ConfigError(
+            f"{', '.join(sorted(unsupported))}: ExternalDNS setting(s) that dnssync does not "
+            "support (docs/migration-from-external-dns.md lists what dnssync takes instead)"
+        )
+
+
 def _refuse_unknown(file_values: Mapping[str, Any], known: Collection[str]) -> None:
     unknown = sorted(set(file_values) - set(known) - {"config"})
     if not unknown:
         return
     where = file_values.path if isinstance(file_values, ConfigFile) else ""
+    external = [k for k in unknown if external_dns_flag("--" + k) == k]
+    if external:
+        raise ConfigError(
+            f"config file {where}".rstrip()
+            + f": ExternalDNS setting(s) that dnssync does not support: {', '.join(external)} "
+            "(docs/migration-from-external-dns.md lists what dnssync takes instead)"
+        )
     shown, hidden = [], 0
     for key in unknown:
         if not looks_like_setting_name(key):

@@ -132,13 +132,16 @@ def _option_row(option: Option, commands: str) -> str:
     flag = f"`--{option.flag}`"
     if option.kind is OptionKind.BOOL:
         flag = f"`--{option.flag}`, `--no-{option.flag}`"
+    if option.aliases:
+        flag += "<br>alias " + ", ".join(f"`--{a}`" for a in option.aliases)
     default = "" if option.default in (None, (), "") else f"`{show_value(option.default)}`"
     if isinstance(option.default, bool):
         default = f"`{str(option.default).lower()}`"
     help_text = _cell(option.help)
     if option.secret:
         help_text += " *(secret)*"
-    return _row(flag, f"`{option.env_var}`", _kind(option), default, commands, help_text)
+    env = ", ".join(f"`{v}`" for v in option.env_vars)
+    return _row(flag, env, _kind(option), default, commands, help_text)
 
 
 def _kind(option: Option) -> str:

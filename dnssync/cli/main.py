@@ -205,9 +205,10 @@ def _run(argv: list[str], redactor: Redactor) -> int:
         options.extend(daemon_options)
     file_values = load_file(config_path(args, env))
     for option in every_option:
-        if option.secret and option.flag in file_values:
-            redactor.add(file_values[option.flag])
-    other_commands = {o.flag for o in (OUTPUT_OPTION, YES_OPTION, *RUN_SETTINGS)}
+        for name in option.names if option.secret else ():
+            if name in file_values:
+                redactor.add(file_values[name])
+    other_commands = {n for o in (OUTPUT_OPTION, YES_OPTION, *RUN_SETTINGS) for n in o.names}
     values = resolve(options, args, env, file_values, other_commands)
     core = core_settings(values)
     # The daemon logs one line per DNS change at info; plan and apply print the plan.
@@ -266,13 +267,14 @@ def _learn_secrets(
     for option in options:
         if not option.secret:
             continue
-        flag = "--" + option.flag
-        for index, arg in enumerate(argv):
-            if arg == flag and index + 1 < len(argv) and not argv[index + 1].startswith("-"):
-                redactor.add(argv[index + 1])
-            elif arg.startswith(flag + "="):
-                redactor.add(arg[len(flag) + 1 :])
-        redactor.add(env.get(option.env_var))
+        for flag in ("--" + name for name in option.names):
+            for index, arg in enumerate(argv):
+                if arg == flag and index + 1 < len(argv) and not argv[index + 1].startswith("-"):
+                    redactor.add(argv[index + 1])
+                elif arg.startswith(flag + "="):
+                    redactor.add(arg[len(flag) + 1 :])
+        for variable in option.env_vars:
+            redactor.add(env.get(variable))
     for name, value in env.items():
         upper = name.upper()
         if any(w in upper for w in _SECRET_WORDS) and not upper.endswith(_PATH_SUFFIXES):

@@ -13,20 +13,24 @@ from dnssync.planning.planner import DomainFilter, PlanSettings, Policy
 from dnssync.providers.base import OptionKind
 from dnssync.providers.base import ProviderOption as Option
 from dnssync.rules.desired import DEFAULT_CONTROLLER, DEFAULT_TTL, RuleSettings
+from dnssync.rules.ingresses import IngressSettings
 from dnssync.sources.annotations import parse_ttl
 from dnssync.sources.filters import ObjectFilter, parse_selector
 from dnssync.sources.ingress_nginx import IngressNginxSettings
+from dnssync.sources.objects import LabelSelector
+from dnssync.sources.projection import INGRESS_CLASS_ANNOTATION
 
 from .config import Value
 from .traefik_options import TRAEFIK_OPTIONS, TRAEFIK_SOURCE, traefik_settings, with_traefik
 
-SOURCE_KINDS = ("service", "gateway")
+SOURCE_KINDS = ("service", "ingress", "gateway")
 # Kinds that are on as soon as their own flags are given (naming them alone is not enough).
 FLAG_SOURCE_KINDS = ("ingress-nginx",)
 
 # What `dnssync providers` lists under "sources": kind, what it reads, the flags it needs.
 SOURCE_DESCRIPTIONS: tuple[tuple[str, str], ...] = (
     ("service", "LoadBalancer Services (status addresses, ports for SRV)"),
+    ("ingress", "Ingresses: rules and tls hosts, status addresses (docs/sources/ingress.md)"),
     ("gateway", "Gateways and their HTTP/TLS/TCP/UDP routes"),
     (
         "ingress-nginx",
@@ -43,6 +47,19 @@ SOURCE_DESCRIPTIONS: tuple[tuple[str, str], ...] = (
 )
 # Kinds --source accepts beyond the default ones.
 EXTRA_SOURCE_KINDS = (TRAEFIK_SOURCE,)
+# ExternalDNS's provider names that differ from ours.
+EXTERNAL_DNS_PROVIDERS = {"aws": "route53"}
+# ExternalDNS's (logrus) levels that Python's logging does not have.
+EXTERNAL_DNS_LOG_LEVELS = {"trace": "debug", "fatal": "error", "panic": "error"}
+# ExternalDNS's --source values that name one of ours (docs/migration-from-external-dns.md).
+# "gateway" reads every route kind, so each gateway-*route maps to all of them.
+EXTERNAL_DNS_SOURCES = {
+    "gateway-httproute": "gateway",
+    "gateway-tlsroute": "gateway",
+    "gateway-tcproute": "gateway",
+    "gateway-udproute": "gateway",
+    "traefik-proxy": "traefik",
+}
 
 SOURCE_OPTIONS: tuple[Option, ...] = (
     Option("manifests", "read objects from the YAML manifests under this directory"),
@@ -50,15 +67,21 @@ SOURCE_OPTIONS: tuple[Option, ...] = (
     Option("context", "kubeconfig context to use"),
     Option(
         "source",
-        "source kinds: service, gateway (gateway includes its routes), traefik; "
-        "ingress-nginx is on when its flags are given, traefik too",
+        "source kinds: service, ingress, gateway (gateway includes its routes), traefik; "
+        "ingress-nginx is on when its flags are given, traefik too; ExternalDNS's "
+        "gateway-httproute, gateway-tlsroute, gateway-tcproute and gateway-udproute mean "
+        "gateway, traefik-proxy means traefik",
         OptionKind.LIST,
         default=SOURCE_KINDS,
     ),
     Option(
         "namespace", "only objects in these namespaces (repeatable)", OptionKind.LIST, default=()
     ),
-    Option("label-selector", "only objects whose labels match this selector"),
+    Option(
+        "label-selector",
+        "only objects whose labels match this selector",
+        aliases=("label-filter",),
+    ),
     Option("annotation-filter", "only objects whose annotations match this selector"),
     Option(
         "ingress-nginx-controller",
@@ -74,11 +97,43 @@ SOURCE_OPTIONS: tuple[Option, ...] = (
         "NAMESPACE/NAME of ingress-nginx's --udp-services-configmap",
     ),
     *TRAEFIK_OPTIONS,
+    Option(
+        "ingress-class",
+        "only Ingresses of these classes (spec.ingressClassName, else the "
+        "kubernetes.io/ingress.class annotation; repeatable)",
+        OptionKind.LIST,
+        default=(),
+    ),
+    Option(
+        "ignore-ingress-rules-spec",
+        "take no Ingress names from spec.rules[].host",
+        OptionKind.BOOL,
+        default=False,
+    ),
+    Option(
+        "ignore-ingress-tls-spec",
+        "take no Ingress names from spec.tls[].hosts",
+        OptionKind.BOOL,
+        default=False,
+    ),
 )
 
 CORE_OPTIONS: tuple[Option, ...] = (
-    Option("provider", "the DNS provider (see `dnssync providers`)"),
-    Option("owner-id", "owner id written in ownership TXT records", default=DEFAULT_OWNER_ID),
+    Option(
+        "provider", "the DNS provider (see `dnssync providers`); ExternalDNS's aws means route53"
+    ),
+    Option(
+        "owner-id",
+        "owner id written in ownership TXT records",
+        default=DEFAULT_OWNER_ID,
+        aliases=("txt-owner-id",),
+    ),
+    Option(
+        "registry",
+        "where ownership is recorded: txt (ExternalDNS's TXT registry) is the only one",
+        default="txt",
+        choices=("txt",),
+    ),
     Option("txt-prefix", "prefix for ownership TXT names; may contain %{record_type}", default=""),
     Option("txt-suffix", "suffix for ownership TXT names; may contain %{record_type}", default=""),
     Option(
@@ -94,13 +149,18 @@ CORE_OPTIONS: tuple[Option, ...] = (
         choices=tuple(p.value for p in Policy),
     ),
     Option(
-        "domain", "manage only names under this domain (repeatable)", OptionKind.LIST, default=()
+        "domain",
+        "manage only names under this domain (repeatable)",
+        OptionKind.LIST,
+        default=(),
+        aliases=("domain-filter",),
     ),
     Option(
         "exclude-domain",
         "never manage names under this domain (repeatable)",
         OptionKind.LIST,
         default=(),
+        aliases=("exclude-domains",),
     ),
     Option("default-ttl", "TTL of records without a ttl annotation", default="300"),
     Option(
@@ -118,9 +178,10 @@ CORE_OPTIONS: tuple[Option, ...] = (
     Option("log-format", "text or json", default="text", choices=("text", "json")),
     Option(
         "log-level",
-        "debug, info, warning or error (default: info for run, warning for plan and apply)",
+        "debug, info, warning or error (default: info for run, warning for plan and apply); "
+        "ExternalDNS's trace, fatal and panic mean debug, error and error",
         default=None,
-        choices=("debug", "info", "warning", "error"),
+        choices=("debug", "info", "warning", "error", "trace", "fatal", "panic"),
     ),
 )
 
@@ -140,6 +201,13 @@ class CoreSettings:
 
 def _names(values: Value, flag: str) -> tuple[DomainName, ...]:
     assert isinstance(values, tuple)
+    for value in values:
+        if value.startswith(".") and value != ".":
+            raise ConfigError(
+                f"--{flag}: {value!r}: ExternalDNS's leading-dot form (subdomains only) is not "
+                f"supported; give the domain ({value[1:]!r}): it covers the domain and its "
+                "subdomains"
+            )
     try:
         return tuple(DomainName.parse_hostname(v) for v in values)
     except InvalidNameError as exc:
@@ -165,13 +233,12 @@ def core_settings(values: Mapping[str, Value]) -> CoreSettings:
             raise ConfigError(f"--{key.replace('_', '-')}: {exc}") from None
     namespaces = values.get("namespace") or ()
     assert isinstance(namespaces, tuple)
-    sources = values.get("source") or SOURCE_KINDS
-    assert isinstance(sources, tuple)
-    bad = sorted(
-        set(sources) - set(SOURCE_KINDS) - set(FLAG_SOURCE_KINDS) - set(EXTRA_SOURCE_KINDS)
-    )
-    if bad:
-        raise ConfigError(f"--source: unknown source(s) {', '.join(bad)}")
+    raw_sources = values.get("source") or SOURCE_KINDS
+    assert isinstance(raw_sources, tuple)
+    sources = source_kinds(raw_sources)
+    ingress_classes = values.get("ingress_class") or ()
+    assert isinstance(ingress_classes, tuple)
+    _check_ingress_class(ingress_classes, selectors["annotation_filter"])
     try:
         ingress_nginx = IngressNginxSettings.parse(
             _str(values, "ingress_nginx_controller"),
@@ -197,7 +264,14 @@ def core_settings(values: Mapping[str, Value]) -> CoreSettings:
         controller=_str(values, "controller") or DEFAULT_CONTROLLER,
         default_ttl=ttl or DEFAULT_TTL,
         object_filter=ObjectFilter(
-            namespaces, selectors["label_selector"], selectors["annotation_filter"]
+            namespaces,
+            selectors["label_selector"],
+            selectors["annotation_filter"],
+            ingress_classes=ingress_classes,
+        ),
+        ingress=IngressSettings(
+            ignore_rules=bool(values.get("ignore_ingress_rules_spec")),
+            ignore_tls=bool(values.get("ignore_ingress_tls_spec")),
         ),
         ingress_nginx=ingress_nginx,
         traefik=traefik,
@@ -221,7 +295,8 @@ def core_settings(values: Mapping[str, Value]) -> CoreSettings:
     )
     manifests = _str(values, "manifests")
     return CoreSettings(
-        provider=_str(values, "provider") or None,
+        provider=EXTERNAL_DNS_PROVIDERS.get(_str(values, "provider"), _str(values, "provider"))
+        or None,
         rules=rules,
         plan=plan,
         manifests=Path(manifests) if manifests else None,
@@ -229,8 +304,44 @@ def core_settings(values: Mapping[str, Value]) -> CoreSettings:
         context=_str(values, "context") or None,
         sources=sources,
         log_format=_str(values, "log_format") or "text",
-        log_level=_str(values, "log_level") or None,
+        log_level=EXTERNAL_DNS_LOG_LEVELS.get(_str(values, "log_level"), _str(values, "log_level"))
+        or None,
     )
+
+
+def source_kinds(given: Sequence[str]) -> tuple[str, ...]:
+    """Our source kinds for ``--source`` values, ExternalDNS's names mapped (in order, once
+    each); a value that names nothing we read is an error naming it."""
+    kinds: dict[str, None] = {}
+    unknown: list[str] = []
+    for value in given:
+        kind = EXTERNAL_DNS_SOURCES.get(value, value)
+        if kind in (*SOURCE_KINDS, *FLAG_SOURCE_KINDS, *EXTRA_SOURCE_KINDS):
+            kinds.setdefault(kind, None)
+        else:
+            unknown.append(value)
+    if unknown:
+        raise ConfigError(
+            f"--source: {', '.join(unknown)}: not a source dnssync reads (sources: "
+            f"{', '.join((*SOURCE_KINDS, *FLAG_SOURCE_KINDS, *EXTRA_SOURCE_KINDS))}; ExternalDNS's "
+            f"{', '.join(sorted(EXTERNAL_DNS_SOURCES))} are accepted too: "
+            "docs/migration-from-external-dns.md)"
+        )
+    return tuple(kinds)
+
+
+def _check_ingress_class(classes: tuple[str, ...], annotation_filter: object) -> None:
+    """As ExternalDNS: the class is chosen one way, not two that could disagree."""
+    if not classes or annotation_filter is None:
+        return
+    assert isinstance(annotation_filter, LabelSelector)
+    keys = {k for k, _ in annotation_filter.match_labels}
+    keys |= {k for k, _, _ in annotation_filter.match_expressions}
+    if INGRESS_CLASS_ANNOTATION in keys:
+        raise ConfigError(
+            f"--ingress-class and an --annotation-filter on {INGRESS_CLASS_ANNOTATION} "
+            "both select Ingress classes: use --ingress-class only"
+        )
 
 
 MAX_OWNER_ID = 128

@@ -19,6 +19,7 @@ from typing import NoReturn
 from dnssync import __version__
 from dnssync.cli.config import add_to_parser
 from dnssync.cli.config_file import looks_like_setting_name
+from dnssync.cli.external_dns import external_dns_flag, takes_separate_value, unsupported_message
 from dnssync.providers.base import OptionKind
 from dnssync.providers.base import ProviderOption as Option
 
@@ -62,7 +63,7 @@ class _Parser(argparse.ArgumentParser):
             self.error(unknown_arguments(before, self))
         parsed, extras = self.parse_known_args(args, namespace)
         if extras:
-            self.error(unknown_arguments(extras, self))
+            self.error(unknown_arguments(extras, self, after_command=True))
         return parsed
 
 
@@ -129,26 +130,56 @@ def _unknown_before_command(parser: argparse.ArgumentParser, args: Sequence[str]
     return unknown
 
 
-def unknown_arguments(extras: Sequence[str], parser: argparse.ArgumentParser) -> str:
+def unknown_arguments(
+    extras: Sequence[str], parser: argparse.ArgumentParser, *, after_command: bool = False
+) -> str:
     known = sorted(_known_flags(parser))
     named: list[str] = []
+    external: list[str] = []
     hidden = 0
+    value_of_flag = False
     for arg in extras:
-        if arg.startswith("--") and looks_like_setting_name(arg[2:].split("=", 1)[0]):
+        if value_of_flag and not arg.startswith("-"):
+            value_of_flag = False  # the value of an ExternalDNS flag: neither shown nor counted
+            continue
+        value_of_flag = False
+        edns = external_dns_flag(arg)
+        if edns is not None and arg.split("=", 1)[0] not in known:
+            external.append(unsupported_message(edns))
+            value_of_flag = takes_separate_value(arg)
+        elif arg.startswith("--") and looks_like_setting_name(arg[2:].split("=", 1)[0]):
             flag = arg.split("=", 1)[0]
             guess = difflib.get_close_matches(flag, known, n=1)
-            if flag in known:  # a command's flag before the command
+            if flag in known and after_command:  # another command's flag (run's --interval)
+                commands = " and ".join(f"`dnssync {c}`" for c in _commands_taking(parser, flag))
+                named.append(f"{flag} (only {commands} takes it)")
+            elif flag in known:  # a command's flag before the command
                 named.append(f"{flag} (give it after the command)")
             else:
                 named.append(f"{flag} (did you mean {guess[0]}?)" if guess else flag)
         else:
             hidden += 1
     parts = []
+    if external:
+        parts.append(
+            f"ExternalDNS flag(s) that dnssync does not support: {', '.join(external)} "
+            "(docs/migration-from-external-dns.md lists what dnssync takes instead)"
+        )
     if named:
         parts.append(f"unrecognized option(s) {', '.join(named)}")
     if hidden:
         parts.append(f"{hidden} unexpected argument(s) (values are not shown)")
     return "; ".join(parts)
+
+
+def _commands_taking(parser: argparse.ArgumentParser, flag: str) -> list[str]:
+    return [
+        name
+        for action in parser._actions
+        if isinstance(action, argparse._SubParsersAction)
+        for name, sub in action.choices.items()
+        if flag in _known_flags(sub)
+    ]
 
 
 def _known_flags(parser: argparse.ArgumentParser) -> set[str]:

@@ -10,6 +10,7 @@ from dnssync.sources.manifests import read_manifests
 from dnssync.sources.objects import (
     BackendServiceObject,
     GatewayObject,
+    IngressObject,
     RouteObject,
     ServiceObject,
     StreamServicesObject,
@@ -70,6 +71,8 @@ def _only_sources(snapshot: SourceSnapshot, core: CoreSettings) -> SourceSnapsho
             return "traefik" in sources
         if isinstance(obj, GatewayObject | RouteObject):
             return "gateway" in sources
+        if isinstance(obj, IngressObject):
+            return "ingress" in sources
         return True
 
     kept = tuple(o for o in snapshot.objects if wanted(o))

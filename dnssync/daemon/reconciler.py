@@ -49,6 +49,7 @@ DiagnosticsSink = Callable[[tuple[Diagnostic, ...]], None]
 PublicationSink = Callable[[tuple[Publication, ...]], None]
 SOURCE_KINDS = (
     "service",
+    "ingress",
     "gateway",
     "httproute",
     "tlsroute",

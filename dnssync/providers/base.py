@@ -43,6 +43,9 @@ class ProviderOption:
     choices: tuple[str, ...] | None = None
     # Secret values are never logged, printed or put in error messages.
     secret: bool = False
+    # Other names of the same setting (ExternalDNS's flag names, docs/flags.md): each is a
+    # flag, a DNSSYNC_<ALIAS> variable and a config file key too.
+    aliases: tuple[str, ...] = ()
 
     @property
     def dest(self) -> str:
@@ -51,6 +54,15 @@ class ProviderOption:
     @property
     def env_var(self) -> str:
         return "DNSSYNC_" + self.dest.upper()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The flag, then its aliases (without dashes)."""
+        return (self.flag, *self.aliases)
+
+    @property
+    def env_vars(self) -> tuple[str, ...]:
+        return tuple("DNSSYNC_" + name.replace("-", "_").upper() for name in self.names)
 
 
 ProviderOptions = Mapping[str, OptionValue]

@@ -28,6 +28,7 @@ from dnssync.rules.ingress_nginx import (
     configmap_diagnostics,
     exposed,
 )
+from dnssync.rules.ingresses import ingress_claims
 from dnssync.rules.listenersets import listener_set_claims, parent_gateway_key
 from dnssync.rules.per_object import Claims
 from dnssync.rules.services import service_claims
@@ -39,6 +40,7 @@ from dnssync.sources.annotations import ObjectSettings, parse_settings
 from dnssync.sources.objects import (
     BackendServiceObject,
     GatewayObject,
+    IngressObject,
     Listener,
     ListenerSetObject,
     NamespaceObject,
@@ -155,6 +157,9 @@ def evaluate(parsed: Parsed, objects: Objects, settings: RuleSettings) -> Evalua
         unusable = unusable or not usable_all
     elif isinstance(obj, ListenerSetObject):
         found, needs = _listener_set(obj, obj_settings, objects, ttl)
+    elif isinstance(obj, IngressObject):
+        found, ingress_ok = ingress_claims(obj, obj_settings, ttl, settings.ingress)
+        unusable = unusable or not ingress_ok
     else:
         found, usable_all, needs, attached = _route(obj, obj_settings, objects, ttl)
         unusable = unusable or not usable_all

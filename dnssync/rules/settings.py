@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from dnssync.rules.ingresses import IngressSettings
 from dnssync.rules.traefik import TraefikSettings
 from dnssync.sources.filters import ObjectFilter
 from dnssync.sources.ingress_nginx import IngressNginxSettings
@@ -19,3 +20,4 @@ class RuleSettings:
     object_filter: ObjectFilter = field(default_factory=ObjectFilter)
     ingress_nginx: IngressNginxSettings = field(default_factory=IngressNginxSettings)
     traefik: TraefikSettings = field(default_factory=TraefikSettings)
+    ingress: IngressSettings = field(default_factory=IngressSettings)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from dnssync.sources.objects import (
     BackendServiceObject,
     GatewayObject,
+    IngressObject,
     LabelSelector,
     ListenerSetObject,
     NamespaceObject,
@@ -69,6 +70,8 @@ class ObjectFilter:
     namespaces: tuple[str, ...] = ()
     label_selector: LabelSelector | None = None
     annotation_selector: LabelSelector | None = None
+    # --ingress-class: only Ingresses of these classes (none given: every Ingress).
+    ingress_classes: tuple[str, ...] = ()
 
     def publishes(self, obj: SourceObject) -> bool:
         """True when obj's own annotations may produce records.
@@ -85,8 +88,15 @@ class ObjectFilter:
             | RouteObject
             | BackendServiceObject
             | TraefikRouteObject
-            | ListenerSetObject,
+            | ListenerSetObject
+            | IngressObject,
         )
         if self.namespaces and obj.ref.namespace not in self.namespaces:
+            return False
+        if (
+            isinstance(obj, IngressObject)
+            and self.ingress_classes
+            and obj.ingress_class not in self.ingress_classes
+        ):
             return False
         return not (self.label_selector and not self.label_selector.matches(dict(obj.labels)))

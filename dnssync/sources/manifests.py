@@ -37,7 +37,7 @@ from dnssync.sources.yaml_input import (
 )
 
 # Kinds the annotation filter applies to (as the cluster source does).
-FILTERED_KINDS = ("service", *ROUTE_KINDS, *TRAEFIK_KINDS)
+FILTERED_KINDS = ("service", "ingress", *ROUTE_KINDS, *TRAEFIK_KINDS)
 
 IGNORED_KINDS = frozenset(
     {
@@ -50,7 +50,7 @@ IGNORED_KINDS = frozenset(
         "serviceaccount",
         "pod",
         "daemonset",
-        "ingress",
+        "ingressclass",
         "endpoints",
         "endpointslice",
     }

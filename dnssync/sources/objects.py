@@ -205,6 +205,29 @@ class ListenerSetObject:
 
 
 @dataclass(frozen=True, slots=True)
+class IngressHost:
+    """A host an Ingress names in ``spec.rules`` or ``spec.tls`` (``field`` says where)."""
+
+    name: str
+    field: str
+    from_tls: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class IngressObject:
+    """A ``networking.k8s.io/v1`` Ingress (docs/sources/ingress.md): L7, so it has no
+    ports and publishes address records only, never SRV."""
+
+    ref: ObjectRef
+    annotations: tuple[tuple[str, str], ...]
+    labels: tuple[tuple[str, str], ...]
+    hosts: tuple[IngressHost, ...]
+    # spec.ingressClassName, else the legacy kubernetes.io/ingress.class annotation.
+    ingress_class: str | None
+    addresses: tuple[Address, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class NamespaceObject:
     name: str
     labels: tuple[tuple[str, str], ...]
@@ -243,6 +266,7 @@ SourceObject = Union[
     StreamServicesObject,
     TraefikRouteObject,
     ListenerSetObject,
+    IngressObject,
 ]
 
 ROUTE_KINDS = ("httproute", "tlsroute", "tcproute", "udproute")

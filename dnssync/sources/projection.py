@@ -22,6 +22,8 @@ from dnssync.sources.objects import (
     AllowedListeners,
     BackendServiceObject,
     GatewayObject,
+    IngressHost,
+    IngressObject,
     LabelSelector,
     Listener,
     ListenerSetObject,
@@ -42,9 +44,19 @@ from dnssync.sources.traefik_rule import RuleError, sni_hosts
 GATEWAY_GROUP = "gateway.networking.k8s.io"
 TRAEFIK_GROUP = "traefik.io"
 TRAEFIK_LEGACY_GROUP = "traefik.containo.us"
-SUPPORTED_KINDS = ("service", "gateway", "namespace", "listenerset", *ROUTE_KINDS, *TRAEFIK_KINDS)
+SUPPORTED_KINDS = (
+    "service",
+    "gateway",
+    "namespace",
+    "listenerset",
+    "ingress",
+    *ROUTE_KINDS,
+    *TRAEFIK_KINDS,
+)
 # Read only when a setting names it (ingress-nginx's TCP/UDP services ConfigMaps).
 CONFIGMAP = "configmap"
+# The legacy way to name an Ingress's class (before spec.ingressClassName).
+INGRESS_CLASS_ANNOTATION = "kubernetes.io/ingress.class"
 
 
 class ProjectionError(ValueError):
@@ -89,6 +101,8 @@ def project(obj: Mapping[str, Any], default_namespace: str = "default") -> Sourc
         return _traefik_route(ref, obj)
     if kind == "listenerset":
         return _listener_set(ref, obj)
+    if kind == "ingress":
+        return _ingress(ref, obj)
     raise ProjectionError("kind", f"unsupported kind {obj.get('kind')!r}")
 
 
@@ -107,6 +121,18 @@ def _service(ref: ObjectRef, obj: Mapping[str, Any]) -> ServiceObject | BackendS
                 name=sys.intern(str(item["name"])) if item.get("name") else None,
             )
         )
+    external = _external_ips(spec)
+    if external:
+        # Bare-metal clusters set them by hand; they replace the status, as in ExternalDNS.
+        return ServiceObject(
+            ref, _annotations(obj), _labels(obj), tuple(ports), external, "spec.externalIPs"
+        )
+    addresses = _load_balancer_addresses(obj)
+    return ServiceObject(ref, _annotations(obj), _labels(obj), tuple(ports), addresses)
+
+
+def _load_balancer_addresses(obj: Mapping[str, Any]) -> tuple[Address, ...]:
+    """``status.loadBalancer.ingress[]`` of a Service or an Ingress (same shape)."""
     status = _mapping(obj.get("status"), "status")
     lb = _mapping(status.get("loadBalancer"), "status.loadBalancer")
     addresses = []
@@ -117,13 +143,45 @@ def _service(ref: ObjectRef, obj: Mapping[str, Any]) -> ServiceObject | BackendS
         hostname = str(item["hostname"]) if item.get("hostname") else None
         if ip is not None or hostname is not None:
             addresses.append(Address(ip=ip, hostname=hostname))
-    external = _external_ips(spec)
-    if external:
-        # Bare-metal clusters set them by hand; they replace the status, as in ExternalDNS.
-        return ServiceObject(
-            ref, _annotations(obj), _labels(obj), tuple(ports), external, "spec.externalIPs"
+    return tuple(addresses)
+
+
+def _ingress(ref: ObjectRef, obj: Mapping[str, Any]) -> IngressObject:
+    """Hosts of spec.rules and spec.tls (ExternalDNS reads both), empty ones left out."""
+    spec = _mapping(obj.get("spec"), "spec")
+    hosts: list[IngressHost] = []
+    for index, raw in enumerate(_list(spec.get("rules"), "spec.rules")):
+        host = _mapping(raw, f"spec.rules[{index}]").get("host")
+        if host:
+            field = f"spec.rules[{index}].host"
+            hosts.append(IngressHost(_text(host, field), field))
+    for index, raw in enumerate(_list(spec.get("tls"), "spec.tls")):
+        where = f"spec.tls[{index}].hosts"
+        listed = _list(_mapping(raw, f"spec.tls[{index}]").get("hosts"), where)
+        for position, host in enumerate(listed):
+            if host:
+                field = f"{where}[{position}]"
+                hosts.append(IngressHost(_text(host, field), field, from_tls=True))
+    class_name = spec.get("ingressClassName")
+    if not class_name:
+        meta = _mapping(obj.get("metadata"), "metadata")
+        class_name = _mapping(meta.get("annotations"), "metadata.annotations").get(
+            INGRESS_CLASS_ANNOTATION
         )
-    return ServiceObject(ref, _annotations(obj), _labels(obj), tuple(ports), tuple(addresses))
+    return IngressObject(
+        ref,
+        _annotations(obj),
+        _labels(obj),
+        tuple(hosts),
+        str(class_name) if class_name else None,
+        _load_balancer_addresses(obj),
+    )
+
+
+def _text(raw: Any, where: str) -> str:
+    if not isinstance(raw, str):
+        raise ProjectionError(where, f"expected a string, got {type(raw).__name__}")
+    return raw
 
 
 def _backend_service(

@@ -157,6 +157,7 @@ def test_helm_install_creates_the_chart(installed: Installed) -> None:
     role = rbac.read_cluster_role(HA_RELEASE)
     assert [(r.api_groups, r.resources, r.verbs) for r in role.rules] == [
         ([""], ["services"], ["get", "list", "watch"]),
+        (["networking.k8s.io"], ["ingresses"], ["get", "list", "watch"]),
         ([GW], list(ROUTE_PLURALS), ["get", "list", "watch"]),
         ([""], ["namespaces"], ["list", "watch"]),
         (["", "events.k8s.io"], ["events"], ["create", "patch"]),
@@ -211,6 +212,17 @@ def test_sa_lists_and_watches_gateways_and_routes(installed: Installed) -> None:
             list(w.stream(custom.list_cluster_custom_object, GW, "v1", plural, timeout_seconds=1))
             == []
         )
+
+
+def test_sa_lists_and_watches_ingresses_but_cannot_write_them(installed: Installed) -> None:
+    networking = client.NetworkingV1Api(installed.sa)
+    assert networking.list_ingress_for_all_namespaces().items == []
+    assert networking.list_namespaced_ingress(APPS_NS).items == []
+    w = watch.Watch()  # a watch on an empty kind opens and times out cleanly
+    assert list(w.stream(networking.list_ingress_for_all_namespaces, timeout_seconds=1)) == []
+    body = {"metadata": {"name": "x"}, "spec": {"rules": [{"host": "x.example.com"}]}}
+    _forbidden(lambda: networking.create_namespaced_ingress(APPS_NS, body))
+    _forbidden(lambda: networking.list_ingress_class())
 
 
 def test_sa_lists_and_watches_namespaces(installed: Installed) -> None:

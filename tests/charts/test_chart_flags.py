@@ -76,6 +76,7 @@ def test_rendered_flags_parse_and_resolve(helm: Helm, values: Path | None) -> No
     [
         {"leaderElection.enabled": "true", "events": "false", "force": "true"},
         {"namespaces": "{a,b}", "labelSelector": "team=dns", "annotationFilter": "x=y"},
+        {"ingressClasses": "{public,dmz}", "sources": "{ingress}"},
         {"defaultTTL": "1h30m", "txtSuffix": "-%{record_type}", "controllerName": "other"},
         {"provider.name": "route53", "provider.route53.evaluateTargetHealth": "true"},
         {"provider.name": "google"},
@@ -92,6 +93,14 @@ def test_flag_variants_parse_and_resolve(helm: Helm, settings: dict[str, str]) -
     rendered = helm.render(set_values=settings)
     namespace, options = _parse(rendered)
     core_settings(resolve(options, namespace, {}, {}))
+
+
+def test_ingress_classes_reach_the_filter(helm: Helm) -> None:
+    rendered = helm.render(set_values={"ingressClasses": "{public,dmz}"})
+    namespace, options = _parse(rendered)
+    core = core_settings(resolve(options, namespace, {}, {}))
+    assert core.rules.object_filter.ingress_classes == ("public", "dmz")
+    assert core.sources == ("service", "ingress", "gateway")
 
 
 def test_the_tsig_secret_env_var_is_the_daemons() -> None:

@@ -33,6 +33,11 @@ ROUTES = ["gateways", "listenersets", "httproutes", "tlsroutes", "tcproutes", "u
 SERVICE_RULE = {"apiGroups": [""], "resources": ["services"], "verbs": ["get", "list", "watch"]}
 GATEWAY_RULE = {"apiGroups": [GW], "resources": ROUTES, "verbs": ["get", "list", "watch"]}
 NAMESPACE_RULE = {"apiGroups": [""], "resources": ["namespaces"], "verbs": ["list", "watch"]}
+INGRESS_RULE = {
+    "apiGroups": ["networking.k8s.io"],
+    "resources": ["ingresses"],
+    "verbs": ["get", "list", "watch"],
+}
 EVENTS_RULE = {
     "apiGroups": ["", "events.k8s.io"],
     "resources": ["events"],
@@ -151,7 +156,7 @@ def test_default_resources(helm: Helm) -> None:
         ("provider.name=powerdns", "/provider/name"),
         ("provider.route53.unknown=1", "additional properties 'unknown' not allowed"),
         ("policy=delete-all", "/policy"),
-        ("sources={ingress}", "/sources/0"),
+        ("sources={istio-gateway}", "/sources/0"),
         ("defaultTTL=0", "/defaultTTL"),
         ("defaultTTL=five", "/defaultTTL"),
         ("interval=3600", "/interval"),
@@ -253,7 +258,7 @@ def test_cluster_role_rules_exactly(helm: Helm) -> None:
     rendered = helm.render()
     role = rendered.one("ClusterRole")
     assert role["metadata"]["name"] == FULLNAME
-    assert role["rules"] == [SERVICE_RULE, GATEWAY_RULE, NAMESPACE_RULE, EVENTS_RULE]
+    assert role["rules"] == [SERVICE_RULE, INGRESS_RULE, GATEWAY_RULE, NAMESPACE_RULE, EVENTS_RULE]
     assert set(role) == {"apiVersion", "kind", "metadata", "rules"}  # no aggregationRule
     binding = rendered.one("ClusterRoleBinding")
     assert binding["roleRef"] == {
@@ -274,7 +279,8 @@ def test_cluster_role_rules_exactly(helm: Helm) -> None:
         ({"sources": "{service}"}, [SERVICE_RULE, EVENTS_RULE]),
         ({"sources": "{gateway}"}, [GATEWAY_RULE, NAMESPACE_RULE, EVENTS_RULE]),
         ({"sources": "{service}", "events": "false"}, [SERVICE_RULE]),
-        ({"events": "false"}, [SERVICE_RULE, GATEWAY_RULE, NAMESPACE_RULE]),
+        ({"sources": "{ingress}", "events": "false"}, [INGRESS_RULE]),
+        ({"events": "false"}, [SERVICE_RULE, INGRESS_RULE, GATEWAY_RULE, NAMESPACE_RULE]),
     ],
 )
 def test_cluster_role_follows_sources_and_events(
@@ -331,6 +337,7 @@ def test_leader_election_role_only_in_release_namespace(helm: Helm) -> None:
     # the ClusterRole is unchanged: Leases are never granted cluster-wide
     assert rendered.one("ClusterRole")["rules"] == [
         SERVICE_RULE,
+        INGRESS_RULE,
         GATEWAY_RULE,
         NAMESPACE_RULE,
         EVENTS_RULE,

@@ -65,6 +65,46 @@ def set_ingress(
     )
 
 
+def ingress(
+    cluster: KubeCluster,
+    ns: str,
+    name: str,
+    *,
+    rules: Sequence[str] = (),
+    tls: Sequence[Sequence[str]] = (),
+    annotations: Mapping[str, str] | None = None,
+    class_name: str | None = None,
+    status: Sequence[Mapping[str, str]] = (),
+) -> None:
+    """A networking.k8s.io/v1 Ingress (one backend per rule host) and its LB status."""
+    backend = {"service": {"name": "web", "port": {"number": 80}}}
+    path = {"path": "/", "pathType": "Prefix", "backend": backend}
+    spec: dict[str, Any] = {"rules": [{"host": h, "http": {"paths": [path]}} for h in rules]}
+    if tls:
+        spec["tls"] = [{"hosts": list(hosts), "secretName": "tls"} for hosts in tls]
+    if class_name is not None:
+        spec["ingressClassName"] = class_name
+    body = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {"name": name, "annotations": dict(annotations or {})},
+        "spec": spec,
+    }
+    cluster.request("POST", f"/apis/networking.k8s.io/v1/namespaces/{ns}/ingresses", body)
+    set_ingress_status(cluster, ns, name, status)
+
+
+def set_ingress_status(
+    cluster: KubeCluster, ns: str, name: str, status: Sequence[Mapping[str, str]]
+) -> None:
+    cluster.request(
+        "PATCH",
+        f"/apis/networking.k8s.io/v1/namespaces/{ns}/ingresses/{name}/status",
+        {"status": {"loadBalancer": {"ingress": [dict(i) for i in status]}}},
+        content_type="application/merge-patch+json",
+    )
+
+
 def transfer(server: DnsServer, zone: str) -> Zone:
     """The zone by AXFR: (name, type) -> (ttl, values); SOA and the harness marker left out."""
     key = server.tsig.dns_key()

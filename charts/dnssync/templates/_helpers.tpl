@@ -121,6 +121,7 @@ app.kubernetes.io/component: controller
 {{- with $v.ingressNginx.udpServices }}{{ $a = append $a (printf "--ingress-nginx-udp-services=%s" .) }}{{ end }}
 {{- range $v.traefik.services }}{{ $a = append $a (printf "--traefik-service=%s" .) }}{{ end }}
 {{- if $v.traefik.legacy }}{{ $a = append $a "--traefik-legacy" }}{{ end }}
+{{- range $v.ingressClasses }}{{ $a = append $a (printf "--ingress-class=%s" .) }}{{ end }}
 {{- range $v.namespaces }}{{ $a = append $a (printf "--namespace=%s" .) }}{{ end }}
 {{- with $v.labelSelector }}{{ $a = append $a (printf "--label-selector=%s" .) }}{{ end }}
 {{- with $v.annotationFilter }}{{ $a = append $a (printf "--annotation-filter=%s" .) }}{{ end }}

@@ -34,7 +34,7 @@ from dnssync.model.refs import ObjectRef
 from dnssync.sources.kube.api import MERGE_PATCH, KubeApi
 from dnssync.sources.kube.errors import KubeApiError, KubeError
 from dnssync.sources.kube.ratelimit import TokenBucket
-from dnssync.sources.kube.resources import EVENTS, GATEWAY_GROUP, SERVICES, Resource
+from dnssync.sources.kube.resources import EVENTS, GATEWAY_GROUP, INGRESSES, SERVICES, Resource
 from dnssync.sources.kube.source import ObjectIdentity
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,7 @@ PUBLISHED = "Published"  # the reason of Normal Events
 # Objects Events can be recorded on, when no lookup gives their served version.
 DEFAULT_RESOURCES: dict[str, Resource] = {
     "service": SERVICES,
+    "ingress": INGRESSES,
     "gateway": Resource("Gateway", "gateways", GATEWAY_GROUP),
     "httproute": Resource("HTTPRoute", "httproutes", GATEWAY_GROUP),
     "tlsroute": Resource("TLSRoute", "tlsroutes", GATEWAY_GROUP),

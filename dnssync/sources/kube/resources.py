@@ -62,6 +62,8 @@ class Resource:
 
 
 SERVICES = Resource("Service", "services")
+# networking.k8s.io/v1 is served by every cluster since 1.19: no discovery needed.
+INGRESSES = Resource("Ingress", "ingresses", "networking.k8s.io")
 NAMESPACES = Resource("Namespace", "namespaces", namespaced=False)
 EVENTS = Resource("Event", "events")
 CONFIGMAPS = Resource("ConfigMap", "configmaps")

@@ -17,7 +17,7 @@ from dnssync.sources.kube.entries import Entry
 from dnssync.sources.kube.errors import KubeError
 from dnssync.sources.kube.failures import discovery_failure, failure_diagnostic
 from dnssync.sources.kube.lister import ListTarget, list_target
-from dnssync.sources.kube.resources import GATEWAY_GROUP, SERVICES
+from dnssync.sources.kube.resources import GATEWAY_GROUP, INGRESSES, SERVICES
 from dnssync.sources.kube.settings import ClusterSettings, WatchSettings
 from dnssync.sources.kube.targets import (
     configmap_targets,
@@ -93,6 +93,8 @@ def read_once(
     if "traefik" in sources:
         services_listed = "service" in sources or ingress_nginx.enabled
         targets.extend(traefik_service_targets(traefik_services, services_listed, object_filter))
+    if "ingress" in sources:
+        targets.extend(targets_for(INGRESSES, object_filter))
     if "gateway" in sources:
         try:
             discovery = discover_gateway_api(api, timeout=settings.request_timeout)

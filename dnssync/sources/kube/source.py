@@ -38,7 +38,7 @@ from dnssync.sources.kube.errors import KubeError
 from dnssync.sources.kube.failures import discovery_failure, failure_diagnostic, failure_message
 from dnssync.sources.kube.lister import ListTarget
 from dnssync.sources.kube.reflector import Reflector
-from dnssync.sources.kube.resources import CONFIGMAPS, GATEWAY_GROUP, SERVICES, Resource
+from dnssync.sources.kube.resources import CONFIGMAPS, GATEWAY_GROUP, INGRESSES, SERVICES, Resource
 from dnssync.sources.kube.settings import ClusterSettings, WatchSettings
 from dnssync.sources.kube.snapshot import build_snapshot
 from dnssync.sources.kube.store import Store
@@ -165,6 +165,8 @@ class ClusterSource:
                     self._resources.setdefault(SERVICES.key, SERVICES)
                 for target in targets:
                     self._add_reflector(target)
+            if "ingress" in self.sources:
+                self._add_resource(INGRESSES)
             if self.watch_namespaces:
                 self._start_namespaces()
         if self._discovers:

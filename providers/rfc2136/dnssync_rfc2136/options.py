@@ -37,7 +37,12 @@ ALGORITHM = ProviderOption(
     default=DEFAULT_ALGORITHM,
 )
 TSIG_AXFR = ProviderOption(
-    "rfc2136-tsig-axfr", "sign zone transfers (AXFR) with the TSIG key", OptionKind.BOOL, True
+    "rfc2136-tsig-axfr",
+    "sign zone transfers (AXFR) with the TSIG key",
+    OptionKind.BOOL,
+    True,
+    # ExternalDNS's current name (v0.22+) of its --rfc2136-tsig-axfr.
+    aliases=("rfc2136-axfr",),
 )
 INSECURE = ProviderOption(
     "rfc2136-insecure", "send updates without TSIG (not recommended)", OptionKind.BOOL, False

@@ -294,15 +294,43 @@ def attached(draw: st.DrawFn) -> Any:
     return {"apiVersion": "v1", "kind": "List", "items": [gateway, route]}
 
 
+@st.composite
+def ingresses(draw: st.DrawFn, one_in: int) -> Any:
+    """Ingresses: hosts in rules and tls (or garbage there), an optional class, LB status."""
+    rule = st.fixed_dictionaries({}, optional={"host": sometimes(values, hostnames)})
+    tls_hosts = sometimes(values, st.lists(sometimes(values, hostnames), max_size=2))
+    tls = st.fixed_dictionaries({}, optional={"hosts": tls_hosts})
+    spec: dict[str, Any] = {
+        "rules": draw(sometimes(values, st.lists(sometimes(values, rule), max_size=2))),
+        "tls": draw(sometimes(values, st.lists(sometimes(values, tls), max_size=2))),
+    }
+    if draw(st.booleans()):
+        spec["ingressClassName"] = draw(sometimes(values, st.sampled_from(["public", ""])))
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": draw(metadata(one_in)),
+        "spec": spec,
+        "status": {"loadBalancer": {"ingress": draw(ingress)}},
+    }
+
+
 def objects(one_in: int) -> Any:
-    """Services, Gateways and routes; one document in ``one_in`` (and one name in
+    """Services, Ingresses, Gateways and routes; one document in ``one_in`` (and one name in
     ``one_in``) is not a readable object."""
     return sometimes(
         st.one_of(
             st.builds(lambda items: {"apiVersion": "v1", "kind": "List", "items": items}, values),
             values,  # a document that is not an object
         ),
-        st.one_of(services(one_in), services(one_in), attached(), gateways(one_in), routes(one_in)),
+        st.one_of(
+            services(one_in),
+            services(one_in),
+            ingresses(one_in),
+            attached(),
+            gateways(one_in),
+            routes(one_in),
+        ),
         one_in=one_in,
     )
 

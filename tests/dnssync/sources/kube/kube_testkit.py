@@ -90,6 +90,52 @@ class Objects:
         )
         return result
 
+    # ------------------------------------------------------------------ Ingresses
+
+    def ingress(
+        self,
+        namespace: str,
+        name: str,
+        *,
+        rules: Sequence[str] = (),
+        tls: Sequence[Sequence[str]] = (),
+        annotations: Mapping[str, str] | None = None,
+        class_name: str | None = None,
+        status: Sequence[Mapping[str, str]] | None = None,
+    ) -> dict[str, Any]:
+        """A networking.k8s.io/v1 Ingress with one backend per rule host."""
+        backend = {"service": {"name": "web", "port": {"number": 80}}}
+        spec: dict[str, Any] = {
+            "rules": [
+                {
+                    "host": h,
+                    "http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": backend}]},
+                }
+                for h in rules
+            ],
+        }
+        if tls:
+            spec["tls"] = [{"hosts": list(hosts), "secretName": "tls"} for hosts in tls]
+        if class_name is not None:
+            spec["ingressClassName"] = class_name
+        body = {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "Ingress",
+            "metadata": {"name": name, "annotations": dict(annotations or {})},
+            "spec": spec,
+        }
+        created: dict[str, Any] = self.cluster.request("POST", ingress_path(namespace), body)
+        if status is not None:
+            return self.ingress_status(namespace, name, status)
+        return created
+
+    def ingress_status(
+        self, namespace: str, name: str, status: Sequence[Mapping[str, str]]
+    ) -> dict[str, Any]:
+        return self.patch_status(
+            ingress_path(namespace, name), {"loadBalancer": {"ingress": [dict(i) for i in status]}}
+        )
+
     def patch(self, path: str, body: Mapping[str, Any]) -> Any:
         return self.cluster.request("PATCH", path, dict(body), content_type=MERGE)
 
@@ -305,6 +351,11 @@ def listener_set_status(
             for ln in listeners
         ],
     }
+
+
+def ingress_path(namespace: str, name: str | None = None) -> str:
+    path = f"/apis/networking.k8s.io/v1/namespaces/{namespace}/ingresses"
+    return f"{path}/{name}" if name is not None else path
 
 
 def run_cli(args: Sequence[str]) -> tuple[int, str, str]:

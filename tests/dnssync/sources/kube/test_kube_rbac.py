@@ -18,6 +18,7 @@ pytestmark = pytest.mark.k8s
 READ = ["get", "list", "watch"]
 NO_TCPROUTES = [
     {"apiGroups": [""], "resources": ["services"], "verbs": READ},
+    {"apiGroups": ["networking.k8s.io"], "resources": ["ingresses"], "verbs": READ},
     {
         "apiGroups": ["gateway.networking.k8s.io"],
         "resources": ["gateways", "listenersets", "httproutes", "tlsroutes", "udproutes"],

@@ -1,0 +1,236 @@
+"""ExternalDNS's own flags (v0.23.0, its docs/flags.md), so that one dnssync does not support
+is refused by name (docs/migration-from-external-dns.md), never with a generic "unrecognized
+option" nor silently ignored. The flags dnssync supports are declared on its options (as the
+option or as an alias); these lists only decide how an unknown flag is reported.
+"""
+
+from __future__ import annotations
+
+# Flags that take a value (``--flag=value`` or ``--flag value``).
+VALUED_FLAGS = frozenset(
+    {
+        "alibaba-cloud-config-file",
+        "alibaba-cloud-zone-type",
+        "annotation-filter",
+        "annotation-prefix",
+        "aws-api-retries",
+        "aws-assume-role",
+        "aws-assume-role-external-id",
+        "aws-batch-change-interval",
+        "aws-batch-change-size",
+        "aws-batch-change-size-bytes",
+        "aws-batch-change-size-values",
+        "aws-profile",
+        "aws-sd-create-tag",
+        "aws-zone-tags",
+        "aws-zone-type",
+        "aws-zones-cache-duration",
+        "azure-config-file",
+        "azure-maxretries-count",
+        "azure-resource-group",
+        "azure-subscription-id",
+        "azure-user-assigned-identity-client-id",
+        "azure-zones-cache-duration",
+        "batch-change-interval",
+        "batch-change-size",
+        "cloudflare-custom-hostnames-certificate-authority",
+        "cloudflare-custom-hostnames-min-tls-version",
+        "cloudflare-dns-records-per-page",
+        "cloudflare-record-comment",
+        "cloudflare-region-key",
+        "compatibility",
+        "connector-source-server",
+        "coredns-prefix",
+        "crd-registry-namespace",
+        "crd-source-apiversion",
+        "crd-source-kind",
+        "default-targets",
+        "domain-filter",
+        "dynamodb-region",
+        "dynamodb-table",
+        "events-emit",
+        "exclude-domains",
+        "exclude-record-types",
+        "exclude-target-net",
+        "exoscale-apienv",
+        "exoscale-apikey",
+        "exoscale-apisecret",
+        "exoscale-apizone",
+        "exoscale-zones-cache-duration",
+        "fqdn-target-template",
+        "fqdn-template",
+        "gateway-label-filter",
+        "gateway-name",
+        "gateway-namespace",
+        "gloo-namespace",
+        "godaddy-api-key",
+        "godaddy-api-secret",
+        "godaddy-api-ttl",
+        "google-batch-change-interval",
+        "google-batch-change-size",
+        "google-project",
+        "google-zone-visibility",
+        "ingress-class",
+        "inmemory-zone",
+        "interval",
+        "kube-api-burst",
+        "kube-api-qps",
+        "kube-api-request-timeout",
+        "kubeconfig",
+        "label-filter",
+        "log-format",
+        "log-level",
+        "managed-record-types",
+        "metrics-address",
+        "migrate-from-txt-owner",
+        "min-event-sync-interval",
+        "min-ttl",
+        "namespace",
+        "nat64-networks",
+        "ns1-endpoint",
+        "ns1-min-ttl",
+        "oci-compartment-ocid",
+        "oci-config-file",
+        "oci-zone-scope",
+        "oci-zones-cache-duration",
+        "openshift-router-name",
+        "ovh-api-rate-limit",
+        "ovh-endpoint",
+        "pdns-api-key",
+        "pdns-server",
+        "pdns-server-id",
+        "pihole-password",
+        "pihole-server",
+        "pod-source-domain",
+        "policy",
+        "provider",
+        "provider-cache-time",
+        "regex-domain-exclusion",
+        "regex-domain-filter",
+        "registry",
+        "request-timeout",
+        "rfc2136-batch-change-size",
+        "rfc2136-host",
+        "rfc2136-kerberos-password",
+        "rfc2136-kerberos-realm",
+        "rfc2136-kerberos-username",
+        "rfc2136-load-balancing-strategy",
+        "rfc2136-min-ttl",
+        "rfc2136-port",
+        "rfc2136-tsig-keyname",
+        "rfc2136-tsig-secret",
+        "rfc2136-tsig-secret-alg",
+        "rfc2136-zone",
+        "server",
+        "service-type-filter",
+        "skipper-routegroup-groupversion",
+        "source",
+        "target-net-filter",
+        "target-template",
+        "tls-ca",
+        "tls-client-cert",
+        "tls-client-cert-key",
+        "txt-cache-interval",
+        "txt-encrypt-aes-key",
+        "txt-owner-id",
+        "txt-prefix",
+        "txt-suffix",
+        "txt-wildcard-replacement",
+        "unstructured-resource",
+        "webhook-provider-idle-timeout",
+        "webhook-provider-max-body-size",
+        "webhook-provider-read-header-timeout",
+        "webhook-provider-read-timeout",
+        "webhook-provider-url",
+        "webhook-provider-write-timeout",
+        "zone-id-filter",
+        "zone-name-filter",
+    }
+)
+# Kingpin booleans: ``--flag`` and ``--no-flag``.
+BOOLEAN_FLAGS = frozenset(
+    {
+        "always-publish-not-ready-addresses",
+        "aws-evaluate-target-health",
+        "aws-prefer-cname",
+        "aws-sd-service-cleanup",
+        "aws-zone-match-parent",
+        "cloudflare-custom-hostnames",
+        "cloudflare-proxied",
+        "cloudflare-regional-services",
+        "combine-fqdn-annotation",
+        "coredns-strictly-owned",
+        "create-ptr",
+        "dry-run",
+        "enable-legacy-annotation-prefix",
+        "events",
+        "exclude-unschedulable",
+        "expose-internal-ipv6",
+        "force-default-targets",
+        "gateway-listener-sets",
+        "godaddy-api-ote",
+        "ignore-hostname-annotation",
+        "ignore-ingress-rules-spec",
+        "ignore-ingress-tls-spec",
+        "ignore-non-host-network-pods",
+        "listen-endpoint-events",
+        "ns1-ignoressl",
+        "oci-auth-instance-principal",
+        "once",
+        "ovh-enable-cname-relative",
+        "pdns-skip-tls-verify",
+        "pihole-tls-skip-verify",
+        "prefer-alias",
+        "publish-host-ip",
+        "publish-internal-services",
+        "resolve-service-load-balancer-hostname",
+        "rfc2136-axfr",
+        "rfc2136-gss-tsig",
+        "rfc2136-insecure",
+        "rfc2136-skip-tls-verify",
+        "rfc2136-tsig-axfr",
+        "rfc2136-use-tls",
+        "traefik-disable-new",
+        "traefik-enable-legacy",
+        "txt-encrypt-enabled",
+        "version",
+        "webhook-server",
+    }
+)
+# What to use instead, where dnssync has another way.
+HINTS = {
+    "once": "run `dnssync apply --yes` for one pass",
+    "dry-run": "run `dnssync plan`",
+    "min-event-sync-interval": "dnssync's --debounce sets the wait after an event",
+    "annotation-prefix": "dnssync reads dnssync.io/ and both ExternalDNS prefixes",
+    "enable-legacy-annotation-prefix": (
+        "dnssync always reads external-dns.alpha.kubernetes.io/ annotations"
+    ),
+    "managed-record-types": "dnssync manages A, AAAA, CNAME and SRV",
+    "zone-id-filter": "name the zones with the provider's zone flags",
+    "txt-encrypt-enabled": "encrypted ownership records are not read (docs/ownership.md)",
+    "service-type-filter": "dnssync publishes LoadBalancer Services only",
+}
+
+
+def external_dns_flag(arg: str) -> str | None:
+    """The ExternalDNS flag ``arg`` names (``--x``, ``--x=v``, ``--no-x``), without dashes."""
+    if not arg.startswith("--"):
+        return None
+    name = arg[2:].split("=", 1)[0]
+    if name in VALUED_FLAGS or name in BOOLEAN_FLAGS:
+        return name
+    if name.startswith("no-") and name[3:] in BOOLEAN_FLAGS:
+        return name[3:]
+    return None
+
+
+def takes_separate_value(arg: str) -> bool:
+    """True for ``--flag`` (no ``=``) of a flag whose value is the next argument."""
+    name = external_dns_flag(arg)
+    return name is not None and name in VALUED_FLAGS and "=" not in arg
+
+
+def unsupported_message(name: str) -> str:
+    hint = HINTS.get(name)
+    return f"--{name} ({hint})" if hint else f"--{name}"
