@@ -164,7 +164,7 @@ def test_ctrl_c_while_waiting_for_a_server_exits_130(
             out, err = proc.communicate(timeout=60)
         finally:
             proc.kill()
-    assert proc.returncode == 130
+    assert proc.returncode == 130, err
     assert "Traceback" not in err
     assert err.strip().endswith("error: interrupted")
     assert out == ""
