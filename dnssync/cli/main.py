@@ -19,6 +19,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from rich.console import Console
 from rich.markup import escape
 
+from dnssync.cli.bool_flags import explicit_bools
 from dnssync.cli.config import Value, environment, resolve, show_value
 from dnssync.cli.config_file import load_file, shown_path
 from dnssync.cli.explain import explain, parse_object
@@ -51,7 +52,7 @@ from dnssync.model.records import RecordType
 from dnssync.ownership.txt import DEFAULT_OWNER_ID
 from dnssync.printable import printable
 from dnssync.providers import registry
-from dnssync.providers.base import Provider
+from dnssync.providers.base import OptionKind, Provider
 from dnssync.providers.base import ProviderOption as Option
 from dnssync.render.json_plan import render_json
 from dnssync.render.markdown import render_markdown
@@ -180,7 +181,9 @@ def _run(argv: list[str], redactor: Redactor) -> int:
     every_option = [*SOURCE_OPTIONS, *CORE_OPTIONS, *provider_options, *daemon_options]
     _learn_secrets(argv, env, every_option, redactor)
     parser = build_parser(provider_options, daemon_options)
+    on_off = (n for o in (*every_option, YES_OPTION) if o.kind is OptionKind.BOOL for n in o.names)
     try:
+        argv = explicit_bools(argv, on_off)
         with _writing_stdout():  # --help | head
             args = parser.parse_args(argv)
     except UsageError as exc:
