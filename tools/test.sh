@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite, from a fresh machine: set-up, lint, type check, tests (the
+# The whole test suite, from a fresh machine: set-up, lint, type check, layer contracts, tests (the
 # container image build and its smoke test among them: tests/charts/test_image.py).
 # Extra arguments go to pytest (e.g. tools/test.sh -k kerberos).
 set -euo pipefail
