@@ -191,7 +191,9 @@ class _Reader:
         try:
             return ref_of(document, self.default_namespace) in self.configmaps
         except ProjectionError:
-            return False
+            # Its name cannot be read, so it may be one of the named ConfigMaps: reading it
+            # as absent would delete the records of the backends it exposes.
+            return True
 
     def _list(self, where: str, items: Any) -> None:
         """``kind: List`` (``kubectl get -o yaml``): its items, each an object."""
