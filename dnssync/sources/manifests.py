@@ -175,8 +175,9 @@ class _Reader:
                 self.broken(where, exc.message, exc.field, reason="InvalidObject")
                 return
             if kind == CONFIGMAP or ref in self.decisive:
-                # An ingress-nginx ConfigMap (or its controller Service) decides what other objects publish: those
-                # records cannot be told apart, so nothing is deleted.
+                # An ingress-nginx ConfigMap (or its controller Service) decides what
+                # other objects publish: those records cannot be told apart, so nothing
+                # is deleted.
                 self.broken(f"{ref} in {where}", exc.message, exc.field, reason="InvalidObject")
                 return
             # The object exists: its records are kept, while deletes elsewhere go on.
