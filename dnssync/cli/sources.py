@@ -30,6 +30,7 @@ def load_snapshot(core: CoreSettings) -> SourceSnapshot:
             core.manifests,
             annotation_filter=core.rules.object_filter.annotation_selector,
             configmaps=[ref for ref, _ in core.rules.ingress_nginx.configmaps],
+            decisive=[r for r in [core.rules.ingress_nginx.controller] if r is not None],
         )
         return _only_sources(snapshot, core)
     try:

@@ -67,13 +67,17 @@ def read_manifests(
     annotation_filter: LabelSelector | None = None,
     limits: Limits = DEFAULT_LIMITS,
     configmaps: Collection[ObjectRef] = (),
+    decisive: Collection[ObjectRef] = (),
 ) -> SourceSnapshot:
     """The objects under directory. ``annotation_filter`` (``--annotation-filter``) drops
     Services and routes whose annotations do not match it, read in full here since the
     projection keeps only ours; Gateways are kept, as routes need their addresses.
     ConfigMaps are read only when ``configmaps`` names them (ingress-nginx's TCP/UDP
-    services)."""
-    reader = _Reader(default_namespace, annotation_filter, frozenset(configmaps))
+    services). ``decisive`` names other objects that decide what other objects publish (the
+    ingress-nginx controller Service): one that cannot be read makes the run incomplete."""
+    reader = _Reader(
+        default_namespace, annotation_filter, frozenset(configmaps), frozenset(decisive)
+    )
     listing = list_manifests(directory)
     for problem in listing.problems:
         reader.broken(problem.shown, problem.reason)
@@ -100,6 +104,7 @@ class _Reader:
     default_namespace: str
     annotation_filter: LabelSelector | None
     configmaps: frozenset[ObjectRef] = frozenset()
+    decisive: frozenset[ObjectRef] = frozenset()
     objects: list[SourceObject] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     unreadable: set[str] = field(default_factory=set)
@@ -169,9 +174,10 @@ class _Reader:
                 # Not even its name can be read: it may be any object we publish.
                 self.broken(where, exc.message, exc.field, reason="InvalidObject")
                 return
-            if kind == CONFIGMAP:
-                # An ingress-nginx ConfigMap decides what other objects publish: those
-                # records cannot be told apart, so nothing is deleted.
+            if kind == CONFIGMAP or ref in self.decisive:
+                # An ingress-nginx ConfigMap (or its controller Service) decides what
+                # other objects publish: those records cannot be told apart, so nothing
+                # is deleted.
                 self.broken(f"{ref} in {where}", exc.message, exc.field, reason="InvalidObject")
                 return
             # The object exists: its records are kept, while deletes elsewhere go on.
@@ -191,7 +197,9 @@ class _Reader:
         try:
             return ref_of(document, self.default_namespace) in self.configmaps
         except ProjectionError:
-            return False
+            # Its name cannot be read, so it may be one of the named ConfigMaps: reading it
+            # as absent would delete the records of the backends it exposes.
+            return True
 
     def _list(self, where: str, items: Any) -> None:
         """``kind: List`` (``kubectl get -o yaml``): its items, each an object."""

@@ -55,6 +55,12 @@ def parse_zone(data: bytes, origin: dns.name.Name, filename: str) -> ParsedZone:
             f"cannot read zone file {filename}:{line}: it is not UTF-8 text; write other "
             "octets as \\DDD escapes"
         ) from None
+    if text.startswith("\ufeff"):
+        # dnspython would read the mark as part of the first name ("IDNA processing").
+        raise ProviderError(
+            f"cannot read zone file {filename}:1: it starts with a byte-order mark "
+            "(U+FEFF); save it as UTF-8 without one"
+        )
     zone = dns.zone.Zone(origin, dns.rdataclass.IN, relativize=False)
     try:
         with zone.writer(True) as txn:
