@@ -10,10 +10,11 @@ uses it but ignores part of it).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from dnssync.model.diagnostics import Diagnostic, Severity
 from dnssync.model.refs import ObjectRef
 from dnssync.sources.objects import (
     Protocol,
@@ -216,3 +217,26 @@ class IngressNginxSettings:
                 "--ingress-nginx-udp-services"
             )
         return settings
+
+
+def missing_configmaps(
+    settings: IngressNginxSettings, present: Callable[[ObjectRef], bool]
+) -> list[Diagnostic]:
+    """An Error for each named ConfigMap that does not exist.
+
+    A typo in a flag would otherwise read as "no entries", and the backends' records would
+    be deleted without a word; so the run is incomplete instead (docs/sources/ingress-nginx.md).
+    """
+    flags = {settings.tcp_services: "tcp-services", settings.udp_services: "udp-services"}
+    return [
+        Diagnostic(
+            f"configmap/{ref.namespace}/{ref.name}",
+            "",
+            f"named by --ingress-nginx-{flags[ref]} but not found; nothing is deleted this "
+            "run (check the flag, or create the ConfigMap)",
+            Severity.ERROR,
+            reason="ConfigMapNotFound",
+        )
+        for ref, _ in settings.configmaps
+        if not present(ref)
+    ]

@@ -105,12 +105,21 @@ class _Reader:
     annotation_filter: LabelSelector | None
     configmaps: frozenset[ObjectRef] = frozenset()
     decisive: frozenset[ObjectRef] = frozenset()
+    # The named ConfigMaps found (each must exist: missing_configmaps).
+    seen: set[ObjectRef] = field(default_factory=set)
     objects: list[SourceObject] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     unreadable: set[str] = field(default_factory=set)
     complete: bool = True
 
     def snapshot(self) -> SourceSnapshot:
+        for ref in sorted(self.configmaps - self.seen):
+            # A typo in the flag must not read as "no entries" (docs/sources/ingress-nginx.md).
+            self.broken(
+                str(ref),
+                "not found, but an --ingress-nginx-*-services flag names it",
+                reason="ConfigMapNotFound",
+            )
         return SourceSnapshot(
             tuple(self.objects), tuple(self.diagnostics), self.complete, frozenset(self.unreadable)
         )
@@ -195,11 +204,15 @@ class _Reader:
         if not self.configmaps:
             return False
         try:
-            return ref_of(document, self.default_namespace) in self.configmaps
+            ref = ref_of(document, self.default_namespace)
         except ProjectionError:
             # Its name cannot be read, so it may be one of the named ConfigMaps: reading it
             # as absent would delete the records of the backends it exposes.
             return True
+        if ref in self.configmaps:
+            self.seen.add(ref)
+            return True
+        return False
 
     def _list(self, where: str, items: Any) -> None:
         """``kind: List`` (``kubectl get -o yaml``): its items, each an object."""

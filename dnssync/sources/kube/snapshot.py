@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dnssync.model.diagnostics import Diagnostic
 from dnssync.model.refs import ObjectRef
 from dnssync.sources.filters import ObjectFilter
-from dnssync.sources.ingress_nginx import IngressNginxSettings
+from dnssync.sources.ingress_nginx import IngressNginxSettings, missing_configmaps
 from dnssync.sources.kube.api import KubeApi
 from dnssync.sources.kube.changes import ObjectKey
 from dnssync.sources.kube.client import connect, describe_config_source
@@ -17,7 +17,7 @@ from dnssync.sources.kube.entries import Entry
 from dnssync.sources.kube.errors import KubeError
 from dnssync.sources.kube.failures import discovery_failure, failure_diagnostic
 from dnssync.sources.kube.lister import ListTarget, list_target
-from dnssync.sources.kube.resources import GATEWAY_GROUP, INGRESSES, SERVICES
+from dnssync.sources.kube.resources import CONFIGMAPS, GATEWAY_GROUP, INGRESSES, SERVICES
 from dnssync.sources.kube.settings import ClusterSettings, WatchSettings
 from dnssync.sources.kube.targets import (
     configmap_targets,
@@ -147,4 +147,10 @@ def read_once(
         where = f" ({origin})" if origin else ""
         details = "; ".join(d.message for d in problems if d.reason != "MissingCRD")
         raise KubeError(f"cannot read the cluster at {api.host}{where}: {details}")
+    if complete:
+        missing = missing_configmaps(
+            ingress_nginx, lambda ref: (CONFIGMAPS.key, ref.namespace, ref.name) in entries
+        )
+        problems.extend(missing)
+        complete = not missing
     return build_snapshot(entries.items(), problems, complete)

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from dnssync.model.diagnostics import Diagnostic, Severity
 from dnssync.model.refs import ObjectRef
 from dnssync.sources.filters import ObjectFilter
-from dnssync.sources.ingress_nginx import IngressNginxSettings
+from dnssync.sources.ingress_nginx import IngressNginxSettings, missing_configmaps
 from dnssync.sources.kube.api import KubeApi
 from dnssync.sources.kube.backoff import retries
 from dnssync.sources.kube.changes import ObjectChange, ObjectKey
@@ -249,6 +249,13 @@ class ClusterSource:
                 )
             else:
                 problems.append(_not_synced(reflector.name))
+        if complete:
+            missing = missing_configmaps(
+                self.ingress_nginx,
+                lambda ref: self._store.get((CONFIGMAPS.key, ref.namespace, ref.name)) is not None,
+            )
+            problems.extend(missing)
+            complete = not missing
         return complete, problems
 
     def identity(self, ref: ObjectRef) -> ObjectIdentity | None:

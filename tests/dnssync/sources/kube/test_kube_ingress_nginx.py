@@ -181,8 +181,18 @@ def test_a_configmap_that_does_not_exist_yet_is_picked_up(
     running: tuple[ClusterSource, list[ObjectChange]],
 ) -> None:
     source, _ = running
-    assert source.snapshot().complete
+    # Named but missing (a typo in the flag, or not created yet): never "no entries", so
+    # the run is incomplete and nothing is deleted until it exists.
+    before = source.snapshot()
+    assert not before.complete
+    assert {d.reason for d in before.diagnostics} == {"ConfigMapNotFound"}
+    missing = {d.subject for d in before.diagnostics}
+    assert f"configmap/{nginx_ns}/tcp-services" in missing
     configmap(objects, nginx_ns, "tcp-services", {"x": "bad", "5432": f"{ns}/db:5432"})
+    eventually(
+        lambda: f"configmap/{nginx_ns}/tcp-services"
+        not in {d.subject for d in source.status().diagnostics}
+    )
 
     def parsed() -> StreamServicesObject | None:
         for obj in source.snapshot().objects:
