@@ -132,6 +132,10 @@ def silent_server() -> Iterator[tuple[int, threading.Event]]:
         listener.close()
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_while_waiting_for_a_server_exits_130(
     silent_server: tuple[int, threading.Event],
 ) -> None:
@@ -156,7 +160,15 @@ def test_ctrl_c_while_waiting_for_a_server_exits_130(
         "--rfc2136-insecure",
     ]
     with subprocess.Popen(
-        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env()
+        argv,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(),
+        # A test run started in the background by a shell (`cmd &`) inherits SIGINT
+        # ignored, and so would dnssync (Python then installs no KeyboardInterrupt): give
+        # it the default disposition, as a terminal would.
+        preexec_fn=_default_sigint,
     ) as proc:
         try:
             assert accepted.wait(timeout=60), "dnssync never connected"
