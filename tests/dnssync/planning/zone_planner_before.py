@@ -74,6 +74,8 @@ class ZoneState:
         return state
 
     def ownership_of(self, key: RecordKey) -> ExistingOwnership | None:
+        if self.sharing_txt(key) is not None:
+            return None  # one TXT for two records: it cannot say which it owns
         try:
             txt_name = self.registry.txt_name(key.name, key.rtype, self.zone)
         except OwnershipError:
@@ -88,8 +90,23 @@ class ZoneState:
             return ExistingOwnership(found, txt, legacy=True)
         return None
 
+    def sharing_txt(self, key: RecordKey) -> RecordKey | None:
+        """The record in the zone whose ownership TXT name is key's too, or None.
+
+        With --txt-wildcard-replacement X, ``*.apps`` and ``X.apps`` (same type) share it.
+        """
+        twin = self.registry.wildcard_twin(key.name)
+        other = RecordKey(twin, key.rtype) if twin is not None else None
+        return other if other is not None and other in self.rrsets else None
+
     def distrusted(self, key: RecordKey) -> str | None:
         """Why the ownership TXT that would own key cannot be trusted, or None."""
+        other = self.sharing_txt(key)
+        if other is not None:
+            return (
+                f"its ownership TXT name is also that of {other} (--txt-wildcard-replacement "
+                f"{self.registry.wildcard_replacement!r}), so it cannot say which it owns"
+            )
         try:
             names = [self.registry.txt_name(key.name, key.rtype, self.zone), key.name]
         except OwnershipError:
@@ -186,6 +203,10 @@ def plan_zone(
             except OwnershipError as exc:
                 refuse(want, str(exc), "OwnershipNameInvalid")
                 continue
+            problem = _shared_txt_name(registry, key, txt_name, desired, state)
+            if problem:
+                refuse(want, problem, "OwnershipNameInvalid")
+                continue
             problem = _occlusion(state, key, txt_name)
             if problem:
                 refuse(want, problem, "Occluded")
@@ -264,6 +285,28 @@ def plan_zone(
     groups.sort(key=lambda g: (g.primary.name.text, g.primary.rtype.value))
     plan = ZonePlan(zone, tuple(groups), owned_records=len(owned))
     return ZonePlanResult(plan, diagnostics, len(owned), len(desired))
+
+
+def _shared_txt_name(
+    registry: TxtRegistry,
+    key: RecordKey,
+    txt_name: DomainName,
+    desired: Mapping[RecordKey, DesiredRecord],
+    state: ZoneState,
+) -> str | None:
+    """Why key cannot be written: a wildcard and the name its replacement spells (same
+    type) would share one ownership TXT (docs/ownership.md, "Wildcards")."""
+    twin = registry.wildcard_twin(key.name)
+    if twin is None:
+        return None
+    other = RecordKey(twin, key.rtype)
+    if other not in desired and other not in state.rrsets:
+        return None
+    return (
+        f"{key} is not written: its ownership TXT {txt_name.fqdn} would also be that of "
+        f"{other} (--txt-wildcard-replacement {registry.wildcard_replacement!r}); choose a "
+        "replacement that no published name uses"
+    )
 
 
 def _occlusion(state: ZoneState, key: RecordKey, txt_name: DomainName) -> str | None:
@@ -428,6 +471,8 @@ def _orphans(
             continue
         if any(k in state.rrsets or k in desired or k in state.occluded for k in keys):
             continue
+        if any(_wildcard_beside(state, k) for k in keys):
+            continue  # maybe a wildcard's TXT under another --txt-wildcard-replacement
         here = state.types_at.get(txt_name, set())
         if any(t in MANAGED_TYPES and t is not RecordType.AAAA for t in here):
             continue  # it may be the pre-v0.12 TXT of the record at its own name
@@ -438,3 +483,13 @@ def _orphans(
             change = Change(Action.DELETE, zone, None, rrset, found.resource)
         groups.append(ChangeGroup((change,)))
     return groups
+
+
+def _wildcard_beside(state: ZoneState, key: RecordKey) -> bool:
+    """A wildcard of key's type next to key's name (``*.apps`` for ``wc.apps``): then the
+    TXT naming key may be that wildcard's, written with a replacement we were not given
+    (ExternalDNS's --txt-wildcard-replacement), so it is no orphan."""
+    parent = key.name.parent
+    if parent is None:
+        return False
+    return RecordKey(parent.prepend("*"), key.rtype) in state.rrsets
