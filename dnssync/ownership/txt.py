@@ -253,22 +253,35 @@ def read_ownership(text: str) -> Ownership | Untrusted | None:
         return None
     labels: dict[str, str] = {}
     for key, sep, value in tokens:
-        shown = ascii(key + sep + value)
-        if not sep:
-            return Untrusted(f"{shown} is not key=value")
-        if "=" in value:
-            return Untrusted(f"{shown} has more than one '='")
-        if not key or key == LABEL_PREFIX:
-            return Untrusted(f"{shown} has an empty key")
-        if key != key.strip() or value != value.strip():
-            return Untrusted(f"{shown} is padded with spaces")
-        if any(not c.isprintable() or c == '"' for c in key + value):
-            return Untrusted(f"{shown} holds quotes or control characters")
-        if key != "heritage" and not key.startswith(LABEL_PREFIX):
-            return Untrusted(f"{shown} is not an {LABEL_PREFIX} label")
-        if key in labels:
-            return Untrusted(f"key {key!a} appears more than once")
+        problem = _token_problem(key, sep, value, labels)
+        if problem is not None:
+            return Untrusted(problem)
         labels[key] = value
+    return _from_labels(labels)
+
+
+def _token_problem(key: str, sep: str, value: str, seen: dict[str, str]) -> str | None:
+    """Why one ``key=value`` token is not what ExternalDNS writes, or None."""
+    shown = ascii(key + sep + value)
+    if not sep:
+        return f"{shown} is not key=value"
+    if "=" in value:
+        return f"{shown} has more than one '='"
+    if not key or key == LABEL_PREFIX:
+        return f"{shown} has an empty key"
+    if key != key.strip() or value != value.strip():
+        return f"{shown} is padded with spaces"
+    if any(not c.isprintable() or c == '"' for c in key + value):
+        return f"{shown} holds quotes or control characters"
+    if key != "heritage" and not key.startswith(LABEL_PREFIX):
+        return f"{shown} is not an {LABEL_PREFIX} label"
+    if key in seen:
+        return f"key {key!a} appears more than once"
+    return None
+
+
+def _from_labels(labels: dict[str, str]) -> Ownership | Untrusted | None:
+    """What well-formed labels say (they are consumed)."""
     heritage = labels.pop("heritage", None)
     if heritage is None:
         return Untrusted("it has ExternalDNS labels but no heritage=external-dns")

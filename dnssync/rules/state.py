@@ -292,23 +292,7 @@ class DesiredState:
     def _merge(self, touched: set[DomainName]) -> tuple[set[DomainName], bool]:
         """Merge the touched names again; returns the names whose records changed."""
         # First the address records: they decide which names are refused ...
-        merged: list[tuple[DomainName, AddressMerge | None]] = []
-        flipped: list[DomainName] = []
-        for name in touched:
-            found = merge_addresses(name, self._claims_at(self._addresses, name), name in self._srv)
-            merged.append((name, found))
-            if found.refused != (name in self._refused):
-                flipped.append(name)
-                if found.refused:
-                    self._refused.add(name)
-                else:
-                    self._refused.discard(name)
-            if found.is_alias != (name in self._aliases):
-                flipped.append(name)
-                if found.is_alias:
-                    self._aliases.add(name)
-                else:
-                    self._aliases.discard(name)
+        merged, flipped = self._merge_addresses(touched)
         # ... which an SRV elsewhere may target (refused names and CNAMEs never are): it
         # is written or dropped now.
         for name in {n for f in flipped for n in self._via.get(f, ()) if n not in touched}:
@@ -316,37 +300,65 @@ class DesiredState:
         changed: set[DomainName] = set()
         diagnostics_changed = False
         for name, address in merged:
-            old = self._names.get(name, EMPTY_NAME)
-            if address is None:
-                address = old.addresses
-            srv = NO_SRV
-            if name in self._srv:
-                srv = merge_srv(
-                    name,
-                    self._claims_at(self._srv, name),
-                    address.blocks_srv,
-                    self._refused,
-                    self._aliases,
-                )
-            new = NameState(address, srv)
-            if new == old:
-                continue
-            if new == EMPTY_NAME:
-                del self._names[name]
-            else:
-                self._names[name] = new
-            if new.has_diagnostics:
-                self._name_diagnostics.add(name)
-            elif old.has_diagnostics:
-                self._name_diagnostics.discard(name)
-            diagnostics_changed |= old.has_diagnostics or new.has_diagnostics
-            if old.records != new.records:
-                for record in old.records:
-                    del self._records[record.rrset.key]
-                for record in new.records:
-                    self._records[record.rrset.key] = record
+            records_changed, diagnostics = self._settle(name, address)
+            if records_changed:
                 changed.add(name)
+            diagnostics_changed |= diagnostics
         return changed, diagnostics_changed
+
+    def _merge_addresses(
+        self, touched: set[DomainName]
+    ) -> tuple[list[tuple[DomainName, AddressMerge | None]], list[DomainName]]:
+        """The address merge of each touched name, and the names that became or stopped
+        being refused or a CNAME."""
+        merged: list[tuple[DomainName, AddressMerge | None]] = []
+        flipped: list[DomainName] = []
+        for name in touched:
+            found = merge_addresses(name, self._claims_at(self._addresses, name), name in self._srv)
+            merged.append((name, found))
+            if _toggle(self._refused, name, found.refused):
+                flipped.append(name)
+            if _toggle(self._aliases, name, found.is_alias):
+                flipped.append(name)
+        return merged, flipped
+
+    def _settle(self, name: DomainName, address: AddressMerge | None) -> tuple[bool, bool]:
+        """Store the merge of name (``address`` None: its address merge is unchanged, only
+        its SRV is merged again); returns whether its records and its diagnostics
+        changed."""
+        old = self._names.get(name, EMPTY_NAME)
+        if address is None:
+            address = old.addresses
+        new = NameState(address, self._merge_srv(name, address))
+        if new == old:
+            return False, False
+        if new == EMPTY_NAME:
+            del self._names[name]
+        else:
+            self._names[name] = new
+        if new.has_diagnostics:
+            self._name_diagnostics.add(name)
+        elif old.has_diagnostics:
+            self._name_diagnostics.discard(name)
+        diagnostics_changed = old.has_diagnostics or new.has_diagnostics
+        if old.records == new.records:
+            return False, diagnostics_changed
+        for record in old.records:
+            del self._records[record.rrset.key]
+        for record in new.records:
+            self._records[record.rrset.key] = record
+        return True, diagnostics_changed
+
+    def _merge_srv(self, name: DomainName, address: AddressMerge) -> SrvMerge:
+        if name not in self._srv:
+            return NO_SRV
+        return merge_srv(
+            name,
+            self._claims_at(self._srv, name),
+            address.blocks_srv,
+            self._refused,
+            self._aliases,
+        )
 
     @staticmethod
     def _claims_at(
@@ -367,6 +379,17 @@ def _targets(claim: SrvClaim) -> set[DomainName]:
     if claim.via_name is not None:
         found.add(claim.via_name)
     return found
+
+
+def _toggle(names: set[DomainName], name: DomainName, member: bool) -> bool:
+    """Make ``name in names`` equal ``member``; True when that changed it."""
+    if member == (name in names):
+        return False
+    if member:
+        names.add(name)
+    else:
+        names.discard(name)
+    return True
 
 
 def _text(name: DomainName) -> str:

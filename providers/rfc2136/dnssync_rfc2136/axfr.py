@@ -38,7 +38,7 @@ from dnssync.providers.dnswire import (
 )
 
 from .errors import BadAnswer, describe_rcode
-from .transport import Transport
+from .transport import Connection, Transport
 from .tsig import TsigKey
 
 log = logging.getLogger(__name__)
@@ -266,42 +266,81 @@ def query_rrsets(
     answers: dict[int, dns.message.Message] = {}
     with transport.session("query") as connection:
         for start in range(0, len(questions), window):
-            # Message id -> (question index, query); ids are unique within a window.
-            pending: dict[int, tuple[int, dns.message.QueryMessage]] = {}
-            for index in range(start, min(start + window, len(questions))):
-                name, rdtype = questions[index]
-                query = dns.message.make_query(name, rdtype)
-                query.id = index & 0xFFFF
-                if key is not None:
-                    query.use_tsig(key.dns_key())
-                connection.send(query.to_wire())
-                pending[query.id] = (index, query)
+            indexes = range(start, min(start + window, len(questions)))
+            pending = _send_questions(connection, questions, indexes, key)
             while pending:
-                raw = connection.receive()
-                asked = pending.pop(_FRAME_ID.unpack_from(raw)[0], None) if len(raw) > 1 else None
-                if asked is None:
-                    raise BadAnswer("an answer to a question that was not asked")
-                index, query = asked
-                answer = dns.message.from_wire(raw, keyring=query.keyring, request_mac=query.mac)
-                if not query.is_response(answer):
-                    raise BadAnswer("the answer does not match the query")
-                rcode = answer.rcode()
-                if rcode not in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
-                    connection.result = dns.rcode.to_text(rcode).lower()
-                    raise ProviderError(
-                        f"rfc2136: query for {query.question[0].name} to {transport.server} "
-                        f"failed: {describe_rcode(rcode)}"
-                    )
+                index, answer = _receive_answer(connection, pending, transport.server)
                 answers[index] = answer
-    serial: int | None = None
-    for soa in answers[0].answer:
-        if soa.name == origin and soa.rdtype == dns.rdatatype.SOA and len(soa):
-            serial = int(soa[0].serial)
+    serial = _serial(answers[0], origin)
     if serial is None:
         raise ProviderError(
             f"rfc2136: {transport.server} is not authoritative for {zone.fqdn} (no SOA in its "
             "answer)"
         )
+    rrsets, wire = _answered_rrsets(questions, answers)
+    return ZoneSnapshot(zone, serial, tuple(rrsets), wire)
+
+
+_Question = tuple[dns.name.Name, dns.rdatatype.RdataType]
+
+
+def _send_questions(
+    connection: Connection,
+    questions: Sequence[_Question],
+    indexes: range,
+    key: TsigKey | None,
+) -> dict[int, tuple[int, dns.message.QueryMessage]]:
+    """Send one window of questions; message id -> (question index, query). Ids are
+    unique within a window."""
+    pending: dict[int, tuple[int, dns.message.QueryMessage]] = {}
+    for index in indexes:
+        name, rdtype = questions[index]
+        query = dns.message.make_query(name, rdtype)
+        query.id = index & 0xFFFF
+        if key is not None:
+            query.use_tsig(key.dns_key())
+        connection.send(query.to_wire())
+        pending[query.id] = (index, query)
+    return pending
+
+
+def _receive_answer(
+    connection: Connection,
+    pending: dict[int, tuple[int, dns.message.QueryMessage]],
+    server: str,
+) -> tuple[int, dns.message.Message]:
+    """The next answer (in any order) and the index of its question, taken off pending."""
+    raw = connection.receive()
+    asked = pending.pop(_FRAME_ID.unpack_from(raw)[0], None) if len(raw) > 1 else None
+    if asked is None:
+        raise BadAnswer("an answer to a question that was not asked")
+    index, query = asked
+    answer = dns.message.from_wire(raw, keyring=query.keyring, request_mac=query.mac)
+    if not query.is_response(answer):
+        raise BadAnswer("the answer does not match the query")
+    rcode = answer.rcode()
+    if rcode not in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
+        connection.result = dns.rcode.to_text(rcode).lower()
+        raise ProviderError(
+            f"rfc2136: query for {query.question[0].name} to {server} "
+            f"failed: {describe_rcode(rcode)}"
+        )
+    return index, answer
+
+
+def _serial(answer: dns.message.Message, origin: dns.name.Name) -> int | None:
+    serial: int | None = None
+    for soa in answer.answer:
+        if soa.name == origin and soa.rdtype == dns.rdatatype.SOA and len(soa):
+            serial = int(soa[0].serial)
+    return serial
+
+
+def _answered_rrsets(
+    questions: Sequence[_Question], answers: Mapping[int, dns.message.Message]
+) -> tuple[list[RRset], dict[RecordKey, dns.rdataset.Rdataset]]:
+    """The RRsets that answer the questions after the first (the SOA), as the server
+    holds them."""
     rrsets: list[RRset] = []
     wire: dict[RecordKey, dns.rdataset.Rdataset] = {}
     for ident, (name, rdtype) in enumerate(questions[1:], start=1):
@@ -315,4 +354,4 @@ def query_rrsets(
             if rrset is not None:
                 rrsets.append(rrset)
                 wire[rrset.key] = found
-    return ZoneSnapshot(zone, serial, tuple(rrsets), wire)
+    return rrsets, wire

@@ -107,45 +107,63 @@ def describe_exception(exc: BaseException, key_name: str | None) -> tuple[str, s
     The message names the key, never its secret.
     """
     key = f"TSIG key {key_name}" if key_name else "the TSIG key"
+    tsig = _peer_tsig_problem(exc, key) or _answer_tsig_problem(exc, key)
+    if tsig is not None:
+        return "tsig_error", tsig
+    return _transport_problem(exc)
+
+
+def _peer_tsig_problem(exc: BaseException, key: str) -> str | None:
+    """What the server said about our TSIG signature (its TSIG error codes), or None."""
     if isinstance(exc, dns.tsig.PeerBadKey):
-        return "tsig_error", (
+        return (
             f"the server does not know {key} (BADKEY): check --rfc2136-tsig-keyname and the "
             "server's key configuration"
         )
     if isinstance(exc, dns.tsig.PeerBadSignature):
-        return "tsig_error", (
+        return (
             f"the server rejected the signature made with {key} (BADSIG): wrong secret or "
             "algorithm (--rfc2136-tsig-secret, --rfc2136-tsig-secret-alg)"
         )
     if isinstance(exc, dns.tsig.PeerBadTime | dns.tsig.BadTime):
-        return "tsig_error", (
+        return (
             f"TSIG time check failed for {key} (BADTIME): the clocks of this host and the "
             "server differ by more than the allowed fudge"
         )
     if isinstance(exc, dns.tsig.PeerBadTruncation):
-        return "tsig_error", f"the server rejected the truncated MAC of {key} (BADTRUNC)"
+        return f"the server rejected the truncated MAC of {key} (BADTRUNC)"
     if isinstance(exc, dns.tsig.PeerError):
-        return "tsig_error", f"the server rejected {key}: {type(exc).__name__}"
+        return f"the server rejected {key}: {type(exc).__name__}"
+    return None
+
+
+def _answer_tsig_problem(exc: BaseException, key: str) -> str | None:
+    """Why the server's answer failed our TSIG checks, or None."""
     if isinstance(exc, dns.tsig.BadSignature):
-        return "tsig_error", (
+        return (
             f"the server's answer failed TSIG verification with {key}: wrong secret or "
             "algorithm, or an answer was tampered with"
         )
     if isinstance(exc, dns.tsig.BadAlgorithm | dns.tsig.BadKey):
-        return "tsig_error", f"the server's answer uses a TSIG key or algorithm other than {key}"
+        return f"the server's answer uses a TSIG key or algorithm other than {key}"
     if isinstance(exc, dns.message.UnknownTSIGKey):
-        return "tsig_error", "the server signed its answer with a TSIG key we do not know"
+        return "the server signed its answer with a TSIG key we do not know"
     if isinstance(exc, UnsignedAnswer):
-        return "tsig_error", (
+        return (
             f"the server answered {rcode_name(exc.rcode)} without a TSIG signature: "
             f"{describe_rcode(exc.rcode)}; it may not serve the zone, or it did not accept "
             f"{key} (PowerDNS answers a wrong or unknown key this way)"
         )
     if isinstance(exc, dns.exception.FormError) and "TSIG" in str(exc):
-        return "tsig_error", (
+        return (
             f"the server answered without a TSIG signature: it did not accept {key} (PowerDNS "
             "answers a wrong or unknown key this way)"
         )
+    return None
+
+
+def _transport_problem(exc: BaseException) -> tuple[str, str]:
+    """(counter result, message) for a failure that is not about TSIG."""
     if isinstance(exc, dns.exception.Timeout | socket.timeout | TimeoutError):
         return "timeout", "no answer in time"
     if isinstance(exc, ConnectionRefusedError):
