@@ -104,25 +104,3 @@ def test_only_our_values_are_taken_out_of_a_shared_txt() -> None:
     zone = read(APP_A, shared)
     assert set(zone.without_ours(shared)) == {Text.of("v=spf1 -all"), Text.of(content("blue"))}
     assert not zone.is_our_txt(name("app.example.com"))  # contested: blue's
-
-
-def test_ownership_imports_neither_planning_nor_rules() -> None:
-    # Layers point down: planning asks ownership, never the other way round.
-    import ast
-    from pathlib import Path
-
-    import dnssync.ownership
-
-    package = Path(dnssync.ownership.__file__).parent
-    for path in sorted(package.glob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.ImportFrom):
-                modules = [node.module or ""]
-            elif isinstance(node, ast.Import):
-                modules = [alias.name for alias in node.names]
-            else:
-                continue
-            for module in modules:
-                assert not module.startswith(("dnssync.planning", "dnssync.rules")), (
-                    f"{path.name} imports {module}"
-                )
