@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
 from dnssync.model.diagnostics import Diagnostic
 from dnssync.model.refs import ObjectRef
@@ -17,7 +18,13 @@ from dnssync.sources.kube.entries import Entry
 from dnssync.sources.kube.errors import KubeError
 from dnssync.sources.kube.failures import discovery_failure, failure_diagnostic
 from dnssync.sources.kube.lister import ListTarget, list_target
-from dnssync.sources.kube.resources import CONFIGMAPS, GATEWAY_GROUP, INGRESSES, SERVICES
+from dnssync.sources.kube.resources import (
+    CONFIGMAPS,
+    GATEWAY_GROUP,
+    INGRESSES,
+    SERVICES,
+    Resource,
+)
 from dnssync.sources.kube.settings import ClusterSettings, WatchSettings
 from dnssync.sources.kube.targets import (
     configmap_targets,
@@ -82,11 +89,79 @@ def read_once(
     """One consistent list per resource. Partial failures give ``complete=False``;
     when nothing at all can be read, raises KubeError (the cluster is unusable)."""
     settings = settings or WatchSettings()
-    targets: list[ListTarget] = []
-    problems: list[Diagnostic] = []
-    errors: list[KubeError] = []
-    complete = True
     ingress_nginx = ingress_nginx or IngressNginxSettings()
+    reading = _Reading(object_filter)
+    reading.targets.extend(
+        _resource_targets(sources, object_filter, ingress_nginx, traefik_services)
+    )
+    if "gateway" in sources:
+        _discover_gateway_api(api, settings, reading)
+    if "traefik" in sources:
+        _discover_traefik(api, traefik_legacy, settings, reading)
+    for target in reading.targets:
+        if reading.list(api, target, settings):
+            reading.listed += 1
+    if needs_namespaces(e.obj for e in reading.entries.values()):
+        reading.list(api, namespace_target(), settings)
+    if reading.errors and not reading.listed:
+        where = f" ({origin})" if origin else ""
+        details = "; ".join(d.message for d in reading.problems if d.reason != "MissingCRD")
+        raise KubeError(f"cannot read the cluster at {api.host}{where}: {details}")
+    complete = not reading.errors and not reading.configmaps_missing(ingress_nginx)
+    return build_snapshot(reading.entries.items(), reading.problems, complete)
+
+
+@dataclass
+class _Reading:
+    """What one :func:`read_once` collects: the lists to make, what they gave, and what
+    could not be read (any error makes the snapshot incomplete)."""
+
+    object_filter: ObjectFilter
+    targets: list[ListTarget] = field(default_factory=list)
+    problems: list[Diagnostic] = field(default_factory=list)
+    errors: list[KubeError] = field(default_factory=list)
+    entries: dict[ObjectKey, Entry] = field(default_factory=dict)
+    listed: int = 0
+
+    def failed(self, exc: KubeError, problem: Diagnostic) -> None:
+        self.errors.append(exc)
+        self.problems.append(problem)
+
+    def found(self, resources: Iterable[Resource], missing: str | None, group: str) -> None:
+        """Discovered resources become lists to make; missing CRDs are reported."""
+        for resource in resources:
+            self.targets.extend(targets_for(resource, self.object_filter))
+        if missing is not None:
+            log.warning("%s", missing)
+            self.problems.append(Diagnostic(group, "", missing, reason="MissingCRD"))
+
+    def configmaps_missing(self, ingress_nginx: IngressNginxSettings) -> bool:
+        """Named ingress-nginx ConfigMaps that are not there (reported): incomplete."""
+        entries = self.entries
+        missing = missing_configmaps(
+            ingress_nginx, lambda ref: (CONFIGMAPS.key, ref.namespace, ref.name) in entries
+        )
+        self.problems.extend(missing)
+        return bool(missing)
+
+    def list(self, api: KubeApi, target: ListTarget, settings: WatchSettings) -> bool:
+        """List target into the entries; False (and a problem) when it cannot be read."""
+        try:
+            self.entries.update(list_target(api, target, settings).entries)
+        except KubeError as exc:
+            self.failed(exc, failure_diagnostic(target, exc))
+            return False
+        return True
+
+
+def _resource_targets(
+    sources: Sequence[str],
+    object_filter: ObjectFilter,
+    ingress_nginx: IngressNginxSettings,
+    traefik_services: Sequence[tuple[str, str]],
+) -> list[ListTarget]:
+    """The lists of built-in resources (no discovery needed), in reading order."""
+    targets: list[ListTarget] = []
     if "service" in sources or ingress_nginx.enabled:
         targets.extend(targets_for(SERVICES, object_filter))
     targets.extend(configmap_targets(ingress_nginx))
@@ -95,62 +170,26 @@ def read_once(
         targets.extend(traefik_service_targets(traefik_services, services_listed, object_filter))
     if "ingress" in sources:
         targets.extend(targets_for(INGRESSES, object_filter))
-    if "gateway" in sources:
-        try:
-            discovery = discover_gateway_api(api, timeout=settings.request_timeout)
-        except KubeError as exc:
-            complete = False
-            errors.append(exc)
-            problems.append(discovery_failure(exc))
-        else:
-            for resource in discovery.found:
-                targets.extend(targets_for(resource, object_filter))
-            if discovery.missing:
-                log.warning("%s", discovery.message())
-                problems.append(
-                    Diagnostic(GATEWAY_GROUP, "", discovery.message(), reason="MissingCRD")
-                )
-    if "traefik" in sources:
-        try:
-            traefik = discover_traefik(api, traefik_legacy, timeout=settings.request_timeout)
-        except KubeError as exc:
-            complete = False
-            errors.append(exc)
-            problems.append(discovery_failure(exc, "traefik.io", "Traefik's API"))
-        else:
-            for resource in traefik.found:
-                targets.extend(targets_for(resource, object_filter))
-            if traefik.missing:
-                log.warning("%s", traefik.message())
-                problems.append(
-                    Diagnostic("traefik.io", "", traefik.message(), reason="MissingCRD")
-                )
-    entries: dict[ObjectKey, Entry] = {}
-    listed = 0
-    for target in targets:
-        try:
-            entries.update(list_target(api, target, settings).entries)
-            listed += 1
-        except KubeError as exc:
-            complete = False
-            errors.append(exc)
-            problems.append(failure_diagnostic(target, exc))
-    if needs_namespaces(e.obj for e in entries.values()):
-        target = namespace_target()
-        try:
-            entries.update(list_target(api, target, settings).entries)
-        except KubeError as exc:
-            complete = False
-            errors.append(exc)
-            problems.append(failure_diagnostic(target, exc))
-    if errors and not listed:
-        where = f" ({origin})" if origin else ""
-        details = "; ".join(d.message for d in problems if d.reason != "MissingCRD")
-        raise KubeError(f"cannot read the cluster at {api.host}{where}: {details}")
-    if complete:
-        missing = missing_configmaps(
-            ingress_nginx, lambda ref: (CONFIGMAPS.key, ref.namespace, ref.name) in entries
-        )
-        problems.extend(missing)
-        complete = not missing
-    return build_snapshot(entries.items(), problems, complete)
+    return targets
+
+
+def _discover_gateway_api(api: KubeApi, settings: WatchSettings, reading: _Reading) -> None:
+    try:
+        discovery = discover_gateway_api(api, timeout=settings.request_timeout)
+    except KubeError as exc:
+        reading.failed(exc, discovery_failure(exc))
+        return
+    missing = discovery.message() if discovery.missing else None
+    reading.found(discovery.found, missing, GATEWAY_GROUP)
+
+
+def _discover_traefik(
+    api: KubeApi, legacy: bool, settings: WatchSettings, reading: _Reading
+) -> None:
+    try:
+        traefik = discover_traefik(api, legacy, timeout=settings.request_timeout)
+    except KubeError as exc:
+        reading.failed(exc, discovery_failure(exc, "traefik.io", "Traefik's API"))
+        return
+    missing = traefik.message() if traefik.missing else None
+    reading.found(traefik.found, missing, "traefik.io")
