@@ -104,3 +104,24 @@ def test_only_our_values_are_taken_out_of_a_shared_txt() -> None:
     zone = read(APP_A, shared)
     assert set(zone.without_ours(shared)) == {Text.of("v=spf1 -all"), Text.of(content("blue"))}
     assert not zone.is_our_txt(name("app.example.com"))  # contested: blue's
+
+
+def test_a_txt_name_shared_by_a_wildcard_and_its_replacement_owns_neither() -> None:
+    # With --txt-wildcard-replacement wc, "*.apps" A and "wc.apps" A both have a-wc.apps.
+    registry = TxtRegistry("ours", wildcard_replacement="wc")
+    wildcard = rrset("*.apps.example.com", "A", "192.0.2.1")
+    spelled = rrset("wc.apps.example.com", "A", "192.0.2.2")
+    shared = txt("a-wc.apps.example.com", content("ours"))
+    zone = ZoneOwnership.of(ZONE, registry, [wildcard, spelled, shared])
+    assert zone.sharing_txt(wildcard.key) == spelled.key
+    assert zone.sharing_txt(spelled.key) == wildcard.key
+    assert zone.owners(lambda _: True).ours == {}
+    assert zone.distrusted(wildcard.key) == (
+        "its ownership TXT name is also that of wc.apps.example.com. A "
+        "(--txt-wildcard-replacement 'wc'), so it cannot say which it owns"
+    )
+    # Alone, the wildcard is owned through that TXT as usual.
+    alone = ZoneOwnership.of(ZONE, registry, [wildcard, shared])
+    assert alone.sharing_txt(wildcard.key) is None
+    assert list(alone.owners(lambda _: True).ours) == [wildcard.key]
+    assert alone.distrusted(wildcard.key) is None

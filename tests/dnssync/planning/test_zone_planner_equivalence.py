@@ -29,10 +29,16 @@ from tests.dnssync.planning import zone_planner_before
 ZONE = DomainName.parse("example.com")
 OURS, THEIRS = "ours", "theirs"
 # The apex, plain names, a name that is also a typed TXT name without a prefix ("a-b" for
-# b's A; "cname-a" for a's CNAME), a delegation and a DNAME with names below them, SRV.
-LABELS = ("@", "a", "b", "a-b", "cname-a", "a-a", "sub", "x.sub", "d", "y.d", "_k._tcp")
+# b's A; "cname-a" for a's CNAME), a delegation and a DNAME with names below them, SRV;
+# wildcards, and the names the wildcard replacement "wc" spells ("a-wc" is the A TXT name
+# of "*" with it, and of "wc" without it: docs/ownership.md, "Wildcards").
+LABELS = (
+    *("@", "a", "b", "a-b", "cname-a", "a-a", "sub", "x.sub", "d", "y.d", "_k._tcp"),
+    *("*", "wc", "a-wc", "*.b", "wc.b"),
+)
 RESOURCES = ("service/ns/x", "service/ns/y", "tcproute/ns/z")
 # No affix most often: then a record's name can be another's typed TXT name ("a-b").
+# Each comes with or without a wildcard replacement (WILDCARD_REPLACEMENTS).
 REGISTRIES = (
     ("", ""),
     ("", ""),
@@ -42,6 +48,7 @@ REGISTRIES = (
     ("", "-own"),
     ("%{record_type}-x.", ""),
 )
+WILDCARD_REPLACEMENTS = ("", "wc")
 VALUES: dict[RecordType, tuple[str, ...]] = {
     RecordType.A: ("192.0.2.1", "192.0.2.2"),
     RecordType.AAAA: ("2001:db8::1", "2001:db8::2"),
@@ -165,7 +172,7 @@ def desired_at(draw: st.DrawFn, label: str, zone: dict[RecordKey, RRset]) -> Des
 @st.composite
 def cases(draw: st.DrawFn) -> Case:
     prefix, suffix = draw(st.sampled_from(REGISTRIES))
-    registry = TxtRegistry(OURS, prefix, suffix)
+    registry = TxtRegistry(OURS, prefix, suffix, draw(st.sampled_from(WILDCARD_REPLACEMENTS)))
     zone: dict[RecordKey, RRset] = {}
     for label in LABELS:
         for rtype in draw(st.lists(st.sampled_from(EXISTING_TYPES), max_size=2, unique=True)):
@@ -225,11 +232,11 @@ def outcome(plan_zone: Callable[..., object], case: Case) -> Outcome | str:
     return Outcome(result.plan, tuple(result.diagnostics), result.owned, result.desired_count)
 
 
-def made(existing: list[RRset], desired: list[RRset]) -> Case:
+def made(existing: list[RRset], desired: list[RRset], replacement: str = "") -> Case:
     """A hand-made case (no affix, deletes allowed, everything managed)."""
     contributors = (Contribution(_ref(RESOURCES[0]), "metadata.annotations"),)
     return Case(
-        TxtRegistry(OURS),
+        TxtRegistry(OURS, wildcard_replacement=replacement),
         tuple(existing),
         {r.key: DesiredRecord(r, contributors) for r in desired},
         allow_deletes=True,
@@ -258,6 +265,11 @@ def cname(label: str) -> RRset:
 @example(made([a("a"), txt("a"), cname("a-a")], [a("a", "192.0.2.2")]))
 @example(made([a("a-b"), txt("a-b")], [a("b")]))
 @example(made([a("b"), txt("a-b")], [cname("a-b")]))
+# Wildcards: "*" and "wc" would share the TXT a-wc (refused, never ours); our a-wc beside
+# "*" A, written with a replacement we were not given, is no orphan.
+@example(made([a("*"), txt("a-wc")], [a("wc")], "wc"))
+@example(made([a("*"), a("wc"), txt("a-wc")], [a("*", "192.0.2.2")], "wc"))
+@example(made([a("*"), txt("a-wc")], []))
 @settings(max_examples=500)
 @given(cases())
 def test_the_planner_plans_as_before(case: Case) -> None:
