@@ -190,8 +190,10 @@ def test_a_configmap_that_does_not_exist_yet_is_picked_up(
     assert f"configmap/{nginx_ns}/tcp-services" in missing
     configmap(objects, nginx_ns, "tcp-services", {"x": "bad", "5432": f"{ns}/db:5432"})
     eventually(
-        lambda: f"configmap/{nginx_ns}/tcp-services"
-        not in {d.subject for d in source.status().diagnostics}
+        lambda: (
+            f"configmap/{nginx_ns}/tcp-services"
+            not in {d.subject for d in source.status().diagnostics}
+        )
     )
 
     def parsed() -> StreamServicesObject | None:
