@@ -100,7 +100,7 @@ class ZoneSnapshot:
         wire: Mapping[RecordKey, dns.rdataset.Rdataset],
     ) -> ZoneSnapshot:
         """This snapshot at ``serial`` with ``changed`` applied (None: gone; the server's
-        data from ``wire``).
+        data from ``wire`` where it was queried, else the model's wire form, as written).
 
         A daemon patches its cached zone after every event, so this must not cost in
         proportion to the zone: the new snapshot takes this one's tables over instead of
@@ -111,20 +111,29 @@ class ZoneSnapshot:
         index = self.index()
         raw = self.wire
         rrsets = self._sorted if self._sorted is not None else list(self.rrsets)
+        # A few changes (an event) are placed by binary search; many (a first converge)
+        # would make that quadratic, so the list is sorted again once instead.
+        resort = len(changed) > 64 and len(changed) * 8 > len(rrsets)
         for key, rrset in changed.items():
-            position = bisect.bisect_left(rrsets, key, key=_key)
-            present = position < len(rrsets) and rrsets[position].key == key
             index.pop(key, None)
             raw.pop(key, None)
-            if rrset is not None and key in wire:
+            if rrset is not None:
                 index[key] = rrset
-                raw[key] = wire[key]
+                if key in wire:
+                    raw[key] = wire[key]  # else what we wrote: the model's own wire form
+            if resort:
+                continue
+            position = bisect.bisect_left(rrsets, key, key=_key)
+            present = position < len(rrsets) and rrsets[position].key == key
+            if rrset is not None:
                 if present:
                     rrsets[position] = rrset
                 else:
                     rrsets.insert(position, rrset)
             elif present:
                 del rrsets[position]
+        if resort:
+            rrsets = sorted(index.values(), key=_order)
         snapshot = ZoneSnapshot(self.zone, serial, (), raw, self.skipped)
         snapshot._tuple, snapshot._sorted, snapshot._index = None, rrsets, index
         self._superseded = True
@@ -138,6 +147,10 @@ class ZoneSnapshot:
 
 def _key(rrset: RRset) -> RecordKey:
     return rrset.key
+
+
+def _order(rrset: RRset) -> tuple[str, str]:
+    return rrset.key.order
 
 
 def soa_serial(transport: Transport, zone: DomainName, key: TsigKey | None) -> int:
@@ -241,7 +254,7 @@ def snapshot_of(zone: DomainName, dns_zone: dns.zone.Zone) -> ZoneSnapshot:
             wire[rrset.key] = rdataset
     except DnssyncError as exc:
         raise ProviderError(f"rfc2136: zone {zone.fqdn}: {exc}") from None
-    rrsets.sort(key=lambda r: r.key)
+    rrsets.sort(key=_order)
     return ZoneSnapshot(zone, int(soa[0].serial), tuple(rrsets), wire, skipped)
 
 

@@ -24,7 +24,8 @@ zone as it was before the message; the re-read after writing covers that case.
 
 The old records are quoted as the server sent them in the last transfer when that data is
 what the planner saw, so value-dependent checks match byte for byte (a TXT split in other
-chunks by another tool still matches).
+chunks by another tool still matches). Every record is encoded once, when its group is
+built (encoding.py), so a group's size is exact and a message is its records joined.
 """
 
 from __future__ import annotations
@@ -33,22 +34,27 @@ import enum
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-import dns.name
-import dns.rdata
-import dns.rdatatype
-import dns.update
-
 from dnssync.errors import DnssyncError
 from dnssync.model.changes import Action, Change, ChangeGroup
 from dnssync.model.names import DomainName
 from dnssync.model.records import RecordType, RRset
-from dnssync.providers.dnswire import rdatatype, to_dns_name, to_rdata
 
+from .encoding import (
+    ANY_TYPE,
+    CLASS_IN,
+    CLASS_NONE,
+    HEADER,
+    TYPE_CODES,
+    SignedUpdate,
+    Unencodable,
+    message,
+    owner_wire,
+    rdata_wire,
+    record,
+    tsig_size,
+    zone_section_size,
+)
 from .tsig import TsigKey
-
-# Fixed part of an RR on the wire: type, class, TTL, rdata length.
-_RR_FIXED = 10
-_HEADER = 12
 
 
 class PrereqKind(enum.Enum):
@@ -60,9 +66,9 @@ class PrereqKind(enum.Enum):
 @dataclass(frozen=True, slots=True)
 class Prereq:
     kind: PrereqKind
-    name: dns.name.Name
-    rdtype: dns.rdatatype.RdataType | None = None
-    rdatas: tuple[dns.rdata.Rdata, ...] = ()
+    name: DomainName
+    rtype: RecordType | None
+    records: tuple[bytes, ...]  # encoded, one per RR
 
 
 class OpKind(enum.Enum):
@@ -73,13 +79,12 @@ class OpKind(enum.Enum):
 @dataclass(frozen=True, slots=True)
 class Operation:
     kind: OpKind
-    name: dns.name.Name
-    rdtype: dns.rdatatype.RdataType
-    ttl: int
-    rdatas: tuple[dns.rdata.Rdata, ...]
+    name: DomainName
+    rtype: RecordType
+    records: tuple[bytes, ...]  # encoded, one per RR
 
 
-Touch = tuple[dns.name.Name, dns.rdatatype.RdataType]
+Touch = tuple[DomainName, RecordType]
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +96,7 @@ class GroupUpdate:
     guards: tuple[Prereq, ...]
     # (name, type) pairs the operations write.
     touches: frozenset[Touch]
-    # Upper bound of the group's size in a message (owner names as labels + pointer).
+    # The group's bytes in a message, guards included (exact: see encoding.py).
     size: int
 
 
@@ -99,11 +104,12 @@ class UnwritableGroup(DnssyncError):
     """A group this provider cannot express (alias data, a name outside the zone)."""
 
 
-WireOf = Callable[[RRset], Sequence[dns.rdata.Rdata]]
+# The record data of an RRset as it is to be quoted: the server's own, or the model's.
+WireOf = Callable[[RRset], Sequence[bytes]]
 
 
-def model_wire(rrset: RRset) -> Sequence[dns.rdata.Rdata]:
-    return [to_rdata(v) for v in rrset.values]
+def model_wire(rrset: RRset) -> Sequence[bytes]:
+    return [rdata_wire(v) for v in rrset.values]
 
 
 def build(zone: DomainName, group: ChangeGroup, wire_of: WireOf = model_wire) -> GroupUpdate:
@@ -113,59 +119,68 @@ def build(zone: DomainName, group: ChangeGroup, wire_of: WireOf = model_wire) ->
     guards: list[Prereq] = []
     for change in group:
         _check_writable(zone, change)
-        name = to_dns_name(change.name)
-        rdtype = rdatatype(change.rtype)
-        if change.action is Action.CREATE:
-            assert change.new is not None
-            prereqs.append(Prereq(PrereqKind.ABSENT_RRSET, name, rdtype))
-            if change.rtype is RecordType.CNAME:
-                guards.append(Prereq(PrereqKind.ABSENT_NAME, name))
-            else:
-                guards.append(Prereq(PrereqKind.ABSENT_RRSET, name, dns.rdatatype.CNAME))
-        else:
-            assert change.old is not None
-            old = tuple(wire_of(change.old))
-            prereqs.append(Prereq(PrereqKind.EXACT_RRSET, name, rdtype, old))
-            operations.append(Operation(OpKind.DELETE_RECORDS, name, rdtype, 0, old))
-        if change.new is not None:
-            new = tuple(model_wire(change.new))
-            operations.append(Operation(OpKind.ADD, name, rdtype, change.new.ttl, new))
-    touches = frozenset((op.name, op.rdtype) for op in operations)
-    origin = to_dns_name(zone)
-    size = sum(_prereq_size(origin, p) for p in (*prereqs, *guards))
-    size += sum(_operation_size(origin, op) for op in operations)
+        try:
+            _build_change(zone, change, wire_of, prereqs, operations, guards)
+        except Unencodable as exc:
+            raise UnwritableGroup(f"{change.key}: {exc}") from None
+    touches = frozenset((op.name, op.rtype) for op in operations)
+    parts: list[Prereq | Operation] = [*prereqs, *guards, *operations]
+    size = sum(len(r) for part in parts for r in part.records)
     return GroupUpdate(group, tuple(prereqs), tuple(operations), tuple(guards), touches, size)
+
+
+def _build_change(
+    zone: DomainName,
+    change: Change,
+    wire_of: WireOf,
+    prereqs: list[Prereq],
+    operations: list[Operation],
+    guards: list[Prereq],
+) -> None:
+    owner = owner_wire(zone, change.name)
+    code = TYPE_CODES[change.rtype]
+    if change.action is Action.CREATE:
+        absent = record(owner, code, CLASS_NONE, 0)
+        prereqs.append(Prereq(PrereqKind.ABSENT_RRSET, change.name, change.rtype, (absent,)))
+        if change.rtype is RecordType.CNAME:
+            empty = record(owner, ANY_TYPE, CLASS_NONE, 0)
+            guards.append(Prereq(PrereqKind.ABSENT_NAME, change.name, None, (empty,)))
+        else:
+            no_cname = record(owner, TYPE_CODES[RecordType.CNAME], CLASS_NONE, 0)
+            guards.append(
+                Prereq(PrereqKind.ABSENT_RRSET, change.name, RecordType.CNAME, (no_cname,))
+            )
+    else:
+        assert change.old is not None
+        old = tuple(wire_of(change.old))
+        # Rdata with TTL 0 and the zone's class, as RFC 2136 section 2.4.2 requires.
+        exact = tuple(record(owner, code, CLASS_IN, 0, data) for data in old)
+        prereqs.append(Prereq(PrereqKind.EXACT_RRSET, change.name, change.rtype, exact))
+        gone = tuple(record(owner, code, CLASS_NONE, 0, data) for data in old)
+        operations.append(Operation(OpKind.DELETE_RECORDS, change.name, change.rtype, gone))
+    if change.new is not None:
+        ttl = change.new.ttl
+        added = tuple(record(owner, code, CLASS_IN, ttl, data) for data in model_wire(change.new))
+        operations.append(Operation(OpKind.ADD, change.name, change.rtype, added))
 
 
 def overhead(zone: DomainName, key: TsigKey | None) -> int:
     """Bytes of a message that are not groups: header, zone section, TSIG record."""
-    size = _HEADER + _name_size(to_dns_name(zone)) + 4
+    size = HEADER.size + zone_section_size(zone)
     if key is not None:
-        algorithm = dns.name.from_text(key.algorithm)
-        # name, fixed RR part, algorithm, time (6), fudge, MAC size, MAC (<= 64), id,
-        # error, other length.
-        size += _name_size(key.name) + _RR_FIXED + _name_size(algorithm) + 6 + 2 + 2 + 64 + 6
+        size += tsig_size(key)
     return size
 
 
-def render(
-    zone: DomainName, entries: Sequence[GroupUpdate], key: TsigKey | None
-) -> dns.update.UpdateMessage:
+def render(zone: DomainName, entries: Sequence[GroupUpdate], key: TsigKey | None) -> SignedUpdate:
     """One UPDATE message carrying the entries, in order."""
-    message = dns.update.UpdateMessage(to_dns_name(zone))
-    if key is not None:
-        message.use_tsig(key.dns_key())
-    touched = {t for entry in entries for t in entry.touches}
+    touched = _Touched(entries)
+    prerequisites: list[bytes] = []
     for entry in entries:
-        for prereq in (*entry.prereqs, *_kept_guards(entry, touched)):
-            _add_prereq(message, prereq)
-    for entry in entries:
-        for op in entry.operations:
-            if op.kind is OpKind.ADD:
-                message.add(op.name, op.ttl, *op.rdatas)
-            else:
-                message.delete(op.name, *op.rdatas)
-    return message
+        for prereq in (*entry.prereqs, *touched.kept_guards(entry)):
+            prerequisites.extend(prereq.records)
+    updates = [r for entry in entries for op in entry.operations for r in op.records]
+    return message(zone, prerequisites, updates, key)
 
 
 def inverse(changes: Iterable[Change]) -> ChangeGroup:
@@ -181,28 +196,31 @@ def inverse(changes: Iterable[Change]) -> ChangeGroup:
     return ChangeGroup(tuple(undo))
 
 
-def _kept_guards(entry: GroupUpdate, touched: set[Touch]) -> list[Prereq]:
-    kept: list[Prereq] = []
-    for guard in entry.guards:
-        if guard.kind is PrereqKind.ABSENT_NAME:
-            # The new CNAME's name: skip when the message also writes other data there.
-            if any(n == guard.name and t != dns.rdatatype.CNAME for n, t in touched):
+def unguarded(entries: Sequence[GroupUpdate]) -> list[GroupUpdate]:
+    """The entries of one message that lost a CNAME guard to another write in it: the only
+    groups a server can answer NOERROR to and still ignore in part."""
+    touched = _Touched(entries)
+    return [e for e in entries if len(touched.kept_guards(e)) != len(e.guards)]
+
+
+class _Touched:
+    """What one message writes, to decide which guards it can keep."""
+
+    def __init__(self, entries: Sequence[GroupUpdate]) -> None:
+        self._cnames = {n for e in entries for n, t in e.touches if t is RecordType.CNAME}
+        self._other = {n for e in entries for n, t in e.touches if t is not RecordType.CNAME}
+
+    def kept_guards(self, entry: GroupUpdate) -> list[Prereq]:
+        kept: list[Prereq] = []
+        for guard in entry.guards:
+            if guard.kind is PrereqKind.ABSENT_NAME:
+                # The new CNAME's name: skip when the message also writes other data there.
+                if guard.name in self._other:
+                    continue
+            elif guard.name in self._cnames:
                 continue
-        elif (guard.name, dns.rdatatype.CNAME) in touched:
-            continue
-        kept.append(guard)
-    return kept
-
-
-def _add_prereq(message: dns.update.UpdateMessage, prereq: Prereq) -> None:
-    if prereq.kind is PrereqKind.ABSENT_NAME:
-        message.absent(prereq.name)
-    elif prereq.kind is PrereqKind.ABSENT_RRSET:
-        assert prereq.rdtype is not None
-        message.absent(prereq.name, prereq.rdtype)
-    else:
-        # Rdata arguments get TTL 0, as RFC 2136 section 2.4.2 requires.
-        message.present(prereq.name, *prereq.rdatas)
+            kept.append(guard)
+        return kept
 
 
 def _check_writable(zone: DomainName, change: Change) -> None:
@@ -214,32 +232,3 @@ def _check_writable(zone: DomainName, change: Change) -> None:
                 f"{change.key}: alias records cannot be written with RFC 2136 "
                 "(a standard DNS server has no alias type)"
             )
-
-
-def _name_size(name: dns.name.Name) -> int:
-    return sum(len(label) + 1 for label in name.labels)
-
-
-def _owner_size(origin: dns.name.Name, name: dns.name.Name) -> int:
-    """Upper bound of an owner name in a message: the zone name is already in the zone
-    section, so at worst the labels below it are written out and then a 2-byte pointer."""
-    if name.is_subdomain(origin):
-        return sum(len(label) + 1 for label in name.relativize(origin).labels if label) + 2
-    return _name_size(name)
-
-
-def _rdata_size(rdata: dns.rdata.Rdata) -> int:
-    wire = rdata.to_wire()  # uncompressed: an upper bound
-    return len(wire) if wire is not None else 0
-
-
-def _prereq_size(origin: dns.name.Name, prereq: Prereq) -> int:
-    owner = _owner_size(origin, prereq.name) + _RR_FIXED
-    if not prereq.rdatas:
-        return owner
-    return sum(owner + _rdata_size(r) for r in prereq.rdatas)
-
-
-def _operation_size(origin: dns.name.Name, op: Operation) -> int:
-    owner = _owner_size(origin, op.name) + _RR_FIXED
-    return sum(owner + _rdata_size(r) for r in op.rdatas)

@@ -7,14 +7,19 @@
    groups are alone; they are reported, the good ones are applied.
 3. A failure of the exchange itself (network, TSIG, NOTAUTH) raises ProviderError; the next
    run re-reads the zone and plans again, so nothing is lost or applied twice.
-4. Servers answer NOERROR to writes they ignore (a record beside a CNAME), so every group
-   is checked afterwards; a group that did not fully take effect is reported as a conflict
-   and the parts of it that did are undone. A small write (the daemon's event-driven
-   reconciles) is checked by querying the RRsets it created or updated, with the SOA, over
-   one connection: no zone transfer per event. When the serial moved by exactly our
-   UPDATEs, the cached zone is advanced, so the next read stays one SOA query. A large
-   write transfers the zone again. Deletes are checked only by the transfer: an exact
-   delete is never ignored, and a query cannot tell a wildcard's answer from a real RRset.
+4. Servers answer NOERROR to writes they ignore (a record beside a CNAME). Every group
+   carries prerequisites that turn those cases into a refusal ("no CNAME here", "nothing
+   at this name"), except where a message itself changes what such a guard checks (a
+   switch from A to CNAME): only those groups can be ignored silently. So after writing,
+   one connection queries the SOA and the RRsets those groups created or updated (all of
+   them for a small write such as the daemon's event-driven reconciles); a group that did
+   not fully take effect is reported as a conflict and the parts of it that did are
+   undone. When the serial moved by exactly our UPDATEs, the cached zone is advanced with
+   what we wrote, so the next read stays one SOA query: no zone transfer after a write,
+   however large. Writes of zone cuts (NS; never planned, only written by tests and tools)
+   are checked by a transfer, as a query for them gets a referral. Deletes are exact and
+   never ignored, and a query cannot tell a wildcard's answer from a real RRset, so they
+   are not queried.
 """
 
 from __future__ import annotations
@@ -23,7 +28,6 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-import dns.exception
 import dns.rcode
 import dns.rdata
 
@@ -48,12 +52,15 @@ from .updates import (
     model_wire,
     overhead,
     render,
+    unguarded,
 )
 
 log = logging.getLogger(__name__)
 
 # A write touching at most this many RRsets (or a quarter of the cached zone, if more) is
-# checked by queries instead of a zone transfer.
+# checked by querying every RRset it created or updated; a larger one queries only the
+# groups whose CNAME guard had to be left out (and transfers the zone if there are more of
+# those than this).
 QUERY_CHECK_LIMIT = 256
 
 # Refusals of single groups in a row, with nothing accepted yet, after which the refusal is
@@ -66,6 +73,8 @@ class _Run:
     zone: DomainName
     total: int
     applied: list[GroupUpdate] = field(default_factory=list)
+    # Applied groups that went without a CNAME guard (see updates.unguarded).
+    unguarded: list[GroupUpdate] = field(default_factory=list)
     failed: list[GroupFailure] = field(default_factory=list)
     accepted: int = 0  # UPDATE messages answered NOERROR (each moves the serial by one)
     refused_in_a_row: int = 0
@@ -143,12 +152,8 @@ class ZoneWriter:
 
     def _send(self, run: _Run, batch: Sequence[GroupUpdate]) -> None:
         message = render(run.zone, batch, self._key)
-        try:
-            wire: bytes | None = message.to_wire()
-        except dns.exception.TooBig:
-            wire = None
-        if wire is None or len(wire) > self._max_bytes:
-            # Never expected (sizes are upper bounds), but never send an oversized message.
+        if len(message.wire) > self._max_bytes:
+            # Never expected (sizes are exact), but never send an oversized message.
             if len(batch) == 1:
                 run.failed.append(
                     GroupFailure(
@@ -163,12 +168,13 @@ class ZoneWriter:
             self._send(run, batch[half:])
             return
         run.messages += 1
-        answer = self._transport.exchange("update", message, wire=wire)
+        answer = self._transport.exchange("update", message.request, wire=message.wire)
         rcode = answer.rcode()
         kind = kind_of(rcode)
         if kind is Kind.OK:
             run.accepted += 1
             run.applied.extend(batch)
+            run.unguarded.extend(unguarded(batch))
             run.refused_in_a_row = 0
             return
         if kind is Kind.FATAL:
@@ -218,22 +224,31 @@ class ZoneWriter:
         size = len(base) if base is not None else 0
         # A query for the NS at a delegation gets a referral, not an answer: zone cuts
         # (never planned, only written by tests and tools) are checked by a transfer.
-        if len(keys) > max(QUERY_CHECK_LIMIT, size // 4) or any(k.rtype in CUT_TYPES for k in keys):
+        if any(k.rtype in CUT_TYPES for k in keys):
             self._read_back(run)
+        elif len(keys) <= max(QUERY_CHECK_LIMIT, size // 4):
+            self._query_back(run, base, run.applied)
+        elif len(run.unguarded) <= QUERY_CHECK_LIMIT:
+            self._query_back(run, base, run.unguarded)
         else:
-            self._query_back(run, base)
+            self._read_back(run)
 
-    def _query_back(self, run: _Run, base: ZoneSnapshot | None) -> None:
-        changes = [c for e in run.applied for c in e.group]
-        found = self._reader.lookup(
-            run.zone, sorted({c.key for c in changes if c.action is not Action.DELETE})
-        )
+    def _query_back(
+        self, run: _Run, base: ZoneSnapshot | None, suspects: Sequence[GroupUpdate]
+    ) -> None:
+        """Query what ``suspects`` created or updated (and the SOA); every other applied
+        group was written exactly as sent, as its prerequisites held."""
+        asked = {c.key for e in suspects for c in e.group if c.action is not Action.DELETE}
+        found = self._reader.lookup(run.zone, sorted(asked))
         held = found.index()
-        ignored = self._keep_effective(run, held, found, lambda c: _confirmed(c, held))
+        ignored = self._keep_effective(
+            run, held, found, lambda c: c.key not in asked or _confirmed(c, held)
+        )
         if base is None or ignored or found.serial != (base.serial + run.accepted) % 2**32:
             # Someone else wrote too, or the server ignored part of a write (we cannot tell
             # what it holds at every key): the next read transfers the zone.
             return
+        changes = [c for e in run.applied for c in e.group]
         changed = {c.key: (None if c.action is Action.DELETE else c.new) for c in changes}
         self._reader.patch(run.zone, base, found.serial, changed, found)
 
@@ -277,7 +292,8 @@ class ZoneWriter:
         what = ", ".join(str(c.key) for c in done)
         try:
             entry = build(zone, inverse(done), _wire_lookup(snapshot))
-            answer = self._transport.exchange("update", render(zone, [entry], self._key))
+            undo = render(zone, [entry], self._key)
+            answer = self._transport.exchange("update", undo.request, wire=undo.wire)
         except (ProviderError, UnwritableGroup) as exc:
             return f"undoing {what} failed: {exc}"
         if answer.rcode() != dns.rcode.NOERROR:
@@ -315,11 +331,17 @@ def _wire_lookup(snapshot: ZoneSnapshot | None) -> WireOf:
         return model_wire
     index = snapshot.index()
 
-    def wire_of(rrset: RRset) -> Sequence[dns.rdata.Rdata]:
+    def wire_of(rrset: RRset) -> Sequence[bytes]:
         raw = snapshot.wire.get(rrset.key)
         current = index.get(rrset.key)
         if raw is not None and current is not None and current.values == rrset.values:
-            return list(raw)
+            return [_rdata_wire(rdata) for rdata in raw]
         return model_wire(rrset)
 
     return wire_of
+
+
+def _rdata_wire(rdata: dns.rdata.Rdata) -> bytes:
+    wire = rdata.to_wire()  # uncompressed, as the message encoding needs
+    assert wire is not None  # returned when no file is given
+    return wire

@@ -23,6 +23,7 @@ from dnssync.model.names import DomainName
 from dnssync.model.records import RecordKey, RecordType
 from dnssync.testing.builders import create, delete, ownership_txt, rrset, update
 from testinfra.bind import DnsServer
+from tests.providers.rfc2136.zone_views import index, truth
 
 pytestmark = pytest.mark.bind
 
@@ -150,12 +151,55 @@ def test_a_wildcard_does_not_make_a_delete_look_ignored(
     assert record.key not in held and txt.key not in held
 
 
-def test_a_large_write_is_checked_by_one_transfer(
-    zone: DomainName, provider: Rfc2136Provider
+def test_a_large_write_transfers_nothing_and_keeps_the_soa_shortcut(
+    server: DnsServer, zone: DomainName, provider: Rfc2136Provider
 ) -> None:
+    """Every group kept its CNAME guard, so the write is checked by one SOA query and the
+    cached zone advanced with what was written."""
     groups = [owned(zone, f"h{i}", "A", "192.0.2.9") for i in range(QUERY_CHECK_LIMIT)]
     provider.records(zone)
     provider.requests.reset()
     assert provider.apply(zone, groups).ok  # 2 RRsets per group: over the limit
+    assert provider.requests.total("axfr") == 0
+    assert provider.requests.total("query") == 1  # the SOA alone
+    held = index(provider, zone)  # from the cache: one SOA query
+    assert provider.requests.total("axfr") == 0
+    assert provider.requests.total("soa") == 1
+    for i in (0, QUERY_CHECK_LIMIT - 1):
+        key = RecordKey(DomainName.parse(f"h{i}.{zone.text}"), RecordType.A)
+        assert held[key] == rrset(f"h{i}.{zone.text}", "A", "192.0.2.9")
+    assert {str(k) for k in held} == set(truth(server, zone)) - {
+        f"{zone.fqdn} SOA",
+        f"{zone.fqdn} NS",
+    }
+
+
+def test_a_large_write_queries_the_groups_that_went_unguarded(
+    server: DnsServer, zone: DomainName, provider: Rfc2136Provider
+) -> None:
+    """An A -> CNAME switch (the delete and the create in one message: the CNAME cannot be
+    guarded) among many guarded groups, while another writer put an AAAA at the name: the
+    server ignores the CNAME, and the check, querying just that group, reports and undoes
+    it."""
+    a = rrset(f"switch.{zone.text}", "A", "192.0.2.1")
+    a_txt = ownership_txt(a.name.text, "A", "service/t/switch")
+    assert provider.apply(zone, [create(zone, a, a_txt)]).ok
+    other_write(server, zone, (f"switch.{zone.fqdn}", "AAAA", "2001:db8::77"))
+    cname = rrset(f"switch.{zone.text}", "CNAME", "lb-1.elb.example.net.")
+    wanted = create(zone, cname, ownership_txt(cname.name.text, "CNAME", "service/t/switch"))
+    gone = delete(zone, a, a_txt)
+    many = [owned(zone, f"m{i}", "A", "192.0.2.9") for i in range(QUERY_CHECK_LIMIT)]
+    provider.requests.reset()
+    result = provider.apply(zone, [gone, *many, wanted])
+    assert provider.requests.total("axfr") == 0
+    (failure,) = result.failed
+    assert failure.group == wanted and failure.conflict and "undone" in failure.message
+    assert len(result.applied) == QUERY_CHECK_LIMIT + 1
+    held = truth(server, zone)
+    assert f"switch.{zone.fqdn} CNAME" not in held
+    assert f"cname-switch.{zone.fqdn} TXT" not in held
+    assert held[f"switch.{zone.fqdn} AAAA"] == ["2001:db8::77"]
+    # The ignored write leaves the cache behind: the next read transfers the zone.
+    provider.requests.reset()
+    assert RecordKey(DomainName.parse(f"m0.{zone.text}"), RecordType.A) in index(provider, zone)
     assert provider.requests.total("axfr") == 1
-    assert provider.requests.total("query") == 0

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import base64
 
+import dns.message
 import dns.name
 import dns.rdataclass
 import dns.rdatatype
 import dns.rrset
 import dns.update
 from dnssync_rfc2136.batching import deletes_first, pack
+from dnssync_rfc2136.encoding import SignedUpdate
 from dnssync_rfc2136.tsig import TsigKey
 from dnssync_rfc2136.updates import PrereqKind, UnwritableGroup, build, overhead, render
 
@@ -21,7 +23,16 @@ ZONE = DomainName.parse("example.com")
 KEY = TsigKey(dns.name.from_text("ddns-key"), "hmac-sha256", base64.b64decode("c" * 44))
 
 
-def sections(message: dns.update.UpdateMessage) -> tuple[list[str], list[str]]:
+def parsed(signed: SignedUpdate) -> dns.update.UpdateMessage:
+    """The message as dnspython reads it off the wire (unsigned messages only)."""
+    message = dns.message.from_wire(signed.wire)
+    assert isinstance(message, dns.update.UpdateMessage)
+    return message
+
+
+def sections(signed: SignedUpdate) -> tuple[list[str], list[str]]:
+    message = parsed(signed)
+
     def text(r: dns.rrset.RRset) -> str:
         rdclass = r.deleting if r.deleting is not None else r.rdclass
         return f"{r.name} {dns.rdataclass.to_text(rdclass)} {dns.rdatatype.to_text(r.rdtype)}"
@@ -54,7 +65,7 @@ def test_create_cname_requires_an_empty_name() -> None:
 def test_update_and_delete_require_the_exact_old_rrset() -> None:
     old = rrset("app.example.com", "A", "192.0.2.1", "192.0.2.2")
     new = rrset("app.example.com", "A", "192.0.2.3", ttl=60)
-    message = render(ZONE, [build(ZONE, update(ZONE, old, new))], None)
+    message = parsed(render(ZONE, [build(ZONE, update(ZONE, old, new))], None))
     # One RR per entry on the wire; the server groups them per name and type.
     assert all(p.rdclass == dns.rdataclass.IN and p.ttl == 0 for p in message.prerequisite)
     assert sorted(r.to_text() for p in message.prerequisite for r in p) == [
@@ -66,7 +77,7 @@ def test_update_and_delete_require_the_exact_old_rrset() -> None:
     assert sorted(r.to_text() for d in deleted for r in d) == ["192.0.2.1", "192.0.2.2"]
     assert added.deleting is None and added.ttl == 60
 
-    message = render(ZONE, [build(ZONE, delete(ZONE, old))], None)
+    message = parsed(render(ZONE, [build(ZONE, delete(ZONE, old))], None))
     assert {r.rdclass for r in message.prerequisite} == {dns.rdataclass.IN}
     # Exactly the records we own, never the whole name or type.
     assert {r.deleting for r in message.update} == {dns.rdataclass.NONE}
@@ -87,16 +98,17 @@ def test_guards_dropped_when_the_message_rewrites_the_name() -> None:
     assert "app.example.com. NONE ANY" not in prereq
 
 
-def test_size_is_an_upper_bound() -> None:
+def test_size_is_exact() -> None:
     groups = []
     for i in range(300):
         record = rrset(f"host-{i}.example.com", "A", f"198.51.100.{i % 250}")
         groups.append(create(ZONE, record, ownership_txt(record.name.text, "A", f"service/n/{i}")))
     entries = [build(ZONE, g) for g in groups]
-    estimate = overhead(ZONE, KEY) + sum(e.size for e in entries)
-    actual = len(render(ZONE, entries, KEY).to_wire())
-    assert actual <= estimate
-    assert actual > estimate * 0.4
+    unsigned = len(render(ZONE, entries, None).wire)
+    assert unsigned == overhead(ZONE, None) + sum(e.size for e in entries)
+    # The TSIG record's share is an upper bound (the MAC of the longest algorithm).
+    signed = len(render(ZONE, entries, KEY).wire)
+    assert unsigned < signed <= overhead(ZONE, KEY) + sum(e.size for e in entries)
 
 
 def test_pack_respects_budget_order_and_unique_rrsets() -> None:
