@@ -41,6 +41,7 @@ import argparse
 import json
 import os
 import platform
+import signal
 import subprocess
 import sys
 import threading
@@ -77,6 +78,10 @@ TOOLS = ("externaldns", "dnssync", "dnssync-srv")
 LABELS = {"externaldns": "ExternalDNS", "dnssync": "dnssync", "dnssync-srv": "dnssync + SRV"}
 NAMESPACES = {"externaldns": NAMESPACE, "dnssync": NAMESPACE, "dnssync-srv": SRV_NAMESPACE}
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+# tools/demo.sh's environment: dnssync and its runtime dependencies only, like the image. The
+# development .venv also holds test tools that the kubernetes package imports when present
+# (kubernetes-validate and its JSON Schema stack), which would inflate start-up.
+DEMO_PYTHON = REPO / ".venv-demo" / "bin" / "python"
 
 ZoneData = dict[tuple[str, str], frozenset[str]]
 
@@ -397,12 +402,14 @@ class DnssyncTool:
         interval: str,
         namespace: str,
         workdir: Path,
+        python: str = sys.executable,
+        profile: Path | None = None,
     ) -> None:
         self.workdir = workdir
         workdir.mkdir(parents=True, exist_ok=True)
         self.port = _free_port()
         self.argv = [
-            sys.executable,
+            python,
             "-m",
             "dnssync",
             "run",
@@ -436,6 +443,12 @@ class DnssyncTool:
             f"127.0.0.1:{self.port}",
             "--no-leader-election",
         ]
+        self.profiled = profile is not None
+        if profile is not None:
+            # py-spy samples the process and its threads; the flame data goes to ``profile``
+            # (raw, one line per stack) when the process stops.
+            spy = ["py-spy", "record", "--rate", "200", "--format", "raw", "--threads"]
+            self.argv = [*spy, "--output", str(profile), "--", *self.argv]
         self.env = dict(os.environ, DNSSYNC_RFC2136_TSIG_SECRET=tsig.secret)
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = self.workdir / "dnssync.log"
@@ -456,7 +469,12 @@ class DnssyncTool:
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
+            if self.profiled:
+                # Ctrl-C for the session: dnssync stops, and py-spy writes its profile
+                # (SIGTERM would kill py-spy before it writes).
+                os.killpg(self.proc.pid, signal.SIGINT)
+            else:
+                self.proc.terminate()
             try:
                 self.proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
@@ -566,6 +584,8 @@ def run_tool(
                 args.interval,
                 namespace,
                 workdir / f"{tool_name}-{count}",
+                python=args.dnssync_python,
+                profile=args.profile / f"{tool_name}-{count}.txt" if args.profile else None,
             )
         result: dict[str, Any] = {
             "tool": tool_name,
@@ -766,7 +786,7 @@ def chart(results: Sequence[Mapping[str, Any]], path: Path) -> bool:
     return True
 
 
-def environment(edns_binary: Path | None) -> dict[str, Any]:
+def environment(edns_binary: Path | None, dnssync_python: str) -> dict[str, Any]:
     def out(argv: list[str]) -> str:
         try:
             proc = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
@@ -788,6 +808,9 @@ def environment(edns_binary: Path | None) -> dict[str, Any]:
         "dnssync_commit": out(["git", "-C", str(REPO), "describe", "--always", "--dirty"]),
         "bind": out(["/usr/sbin/named", "-v"]),
         "python": platform.python_version(),
+        "dnssync_python": os.path.relpath(dnssync_python, REPO)
+        if dnssync_python.startswith(str(REPO))
+        else dnssync_python,
         "cpus": os.cpu_count(),
         "loadavg_at_start": list(os.getloadavg()),
         "machine": platform.machine(),
@@ -828,7 +851,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--workers", type=int, default=16, help="connections creating Services in parallel"
     )
+    parser.add_argument(
+        "--dnssync-python",
+        default=str(DEMO_PYTHON if DEMO_PYTHON.exists() else sys.executable),
+        help="the Python that runs dnssync (default: the runtime-only .venv-demo of "
+        "tools/demo.sh when it exists, as it holds what ships; else this one)",
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="record a py-spy profile of each dnssync run into this directory (py-spy on "
+        "PATH); the table's CPU and RSS columns then measure py-spy, not dnssync",
+    )
     args = parser.parse_args(argv)
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
     if args.quiet < 7:
         # ExternalDNS reconciles again 5 s (+ its 1 s ticker) after the informers' start-up
         # events: a shorter pause lets that run pick up the 1% change and hide its latency.
@@ -844,7 +881,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.idle = parse_duration(args.interval) + 15
 
     edns_binary = ensure_binary() if "externaldns" in tools else None
-    env = environment(edns_binary)
+    env = environment(edns_binary, args.dnssync_python)
     print(f"ExternalDNS {env['external_dns']}, dnssync {env['dnssync']}, {env['bind']}", flush=True)
     tsig = TsigCredentials.generate("bench-key")
     clock = Clock()

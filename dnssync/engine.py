@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from dnssync.gcpause import gc_paused
-from dnssync.model.changes import Plan, ZonePlan
+from dnssync.model.changes import ChangeGroup, Plan, ZonePlan
 from dnssync.model.diagnostics import Diagnostic
 from dnssync.model.names import DomainName
 from dnssync.model.records import RecordKey, RRset
@@ -228,6 +228,17 @@ class ApplyReport:
         return sum(len(r.applied) for _, r in self.results)
 
 
+def _applied_line(zone: DomainName, group: ChangeGroup) -> str:
+    first, *rest = group.changes
+    line = (
+        f"{first.action.value} {first.rtype.value} {first.name.fqdn} in {zone.fqdn} "
+        f"({first.owner_resource or '-'})"
+    )
+    if rest:
+        line += "; " + ", ".join(f"{c.action.value} {c.rtype.value} {c.name.fqdn}" for c in rest)
+    return line
+
+
 def apply_plan(
     provider: Provider, plan: Plan, zones: Sequence[DomainName] | None = None
 ) -> ApplyReport:
@@ -237,16 +248,11 @@ def apply_plan(
         if not zone_plan.groups or (zones is not None and zone_plan.zone not in zones):
             continue
         result = provider.apply(zone_plan.zone, zone_plan.groups)
-        for group in result.applied:
-            for change in group:
-                log.info(
-                    "%s %s %s in %s (%s)",
-                    change.action.value,
-                    change.rtype.value,
-                    change.name.fqdn,
-                    zone_plan.zone.fqdn,
-                    change.owner_resource or "-",
-                )
+        if log.isEnabledFor(logging.INFO):
+            # One line per group (a record and its ownership TXT): a first converge of
+            # 20,000 Services logs 20,000 lines, not 40,000 (docs/daemon.md).
+            for group in result.applied:
+                log.info("%s", _applied_line(zone_plan.zone, group))
         for failure in result.failed:
             log.error("not applied in %s: %s", zone_plan.zone.fqdn, failure.message)
         results.append((zone_plan.zone, result))

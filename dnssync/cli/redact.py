@@ -27,6 +27,9 @@ class Redactor:
 
     def __init__(self) -> None:
         self._secrets: set[str] = set()
+        # Longest first (a secret containing another is masked whole); rebuilt on add, as
+        # every line the CLI writes is redacted.
+        self._ordered: tuple[str, ...] = ()
         self._lock = threading.Lock()
 
     def add(self, value: object) -> None:
@@ -36,11 +39,10 @@ class Redactor:
                 if len(text) >= MIN_SECRET_LENGTH:
                     with self._lock:
                         self._secrets.add(text)
+                        self._ordered = tuple(sorted(self._secrets, key=len, reverse=True))
 
     def __call__(self, text: str) -> str:
-        with self._lock:
-            secrets = sorted(self._secrets, key=len, reverse=True)
-        for secret in secrets:
+        for secret in self._ordered:
             if secret in text:
                 text = text.replace(secret, MASK)
         return mask_userinfo(text)
@@ -48,6 +50,8 @@ class Redactor:
 
 def mask_userinfo(text: str) -> str:
     """``https://user:pass@host/`` -> ``https://***@host/``."""
+    if "@" not in text or ":/" not in text:
+        return text  # no URL with userinfo: the common case, without the regex scan
     return _USERINFO.sub(lambda m: m.group(1) + MASK + "@", text)
 
 

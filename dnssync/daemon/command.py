@@ -76,6 +76,10 @@ def run_daemon(
     metrics = Metrics()
     provider.requests.observer = metrics.observe_request
     source = ClusterSource.connect(cluster)
+    if settings.lease is None:
+        # The zones are read while the watches list, instead of after (docs/daemon.md); a
+        # replica that may become a standby reads nothing until it leads.
+        threading.Thread(target=provider.prefetch, name="dnssync-prefetch", daemon=True).start()
     recorder = EventRecorder(source.api, lookup=source.identity) if settings.events else None
     report = DiagnosticsReporter(
         recorder.record if recorder is not None else None,

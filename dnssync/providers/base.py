@@ -175,5 +175,14 @@ class Provider(abc.ABC):
         """
         return rrsets
 
+    def prefetch(self) -> None:  # noqa: B027 - optional hook, most providers keep nothing
+        """Read ahead what the first plan will read, while the sources are still listing:
+        the daemon calls it once, in a thread of its own, at start-up (docs/daemon.md).
+
+        Only for a provider that keeps what it reads (rfc2136 caches each zone by its SOA
+        serial); the default does nothing. Must not raise: a failure is left to the real
+        read to report.
+        """
+
     def close(self) -> None:  # noqa: B027 - optional hook, most providers hold nothing
         """Release connections. Safe to call twice."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 from dnssync.errors import ProviderError
@@ -14,6 +15,8 @@ from .options import OPTIONS, Rfc2136Config, parse_options
 from .reader import ZoneReader
 from .transport import Transport
 from .writer import ZoneWriter
+
+log = logging.getLogger(__name__)
 
 
 class Rfc2136Provider(Provider):
@@ -28,7 +31,7 @@ class Rfc2136Provider(Provider):
         verify_writes: bool = True,
         cache_max_age: float | None = 3600.0,
     ) -> None:
-        """``verify_writes``: transfer the zone after writing to catch ignored updates.
+        """``verify_writes``: check every write (by queries) to catch ignored updates.
         ``cache_max_age``: seconds a zone snapshot may be reused while its SOA serial has
         not moved (0 turns the SOA shortcut off: every read is a transfer)."""
         super().__init__()
@@ -61,6 +64,14 @@ class Rfc2136Provider(Provider):
     def records(self, zone: DomainName) -> tuple[RRset, ...]:
         self._check_zone(zone)
         return self._reader.read(zone).rrsets
+
+    def prefetch(self) -> None:
+        """Transfer every zone into the cache, so the first plan's read is one SOA query."""
+        for zone in self.config.zones:
+            try:
+                self._reader.read(zone)
+            except Exception as exc:  # the first plan's own read reports it
+                log.debug("rfc2136: reading %s ahead failed: %s", zone.fqdn, exc)
 
     def apply(self, zone: DomainName, groups: Sequence[ChangeGroup]) -> ApplyResult:
         self._check_zone(zone)

@@ -42,14 +42,20 @@ class ZoneReader:
         self._max_age = max_age
         self._cache: dict[DomainName, _Entry] = {}
         self._lock = threading.Lock()
+        # One read of a zone at a time: a read that finds another in flight (the daemon's
+        # read-ahead at start-up) waits for it and then needs only the SOA query.
+        self._reading: dict[DomainName, threading.Lock] = {}
 
     def read(self, zone: DomainName) -> ZoneSnapshot:
         """The zone now: the cached snapshot if the serial has not moved, else a transfer."""
-        entry = self._entry(zone)
-        fresh = entry is not None and not self._expired(entry)
-        if entry is not None and fresh and self._serial(zone) == entry.snapshot.serial:
-            return entry.snapshot
-        return self.refresh(zone)
+        with self._lock:
+            reading = self._reading.setdefault(zone, threading.Lock())
+        with reading:
+            entry = self._entry(zone)
+            fresh = entry is not None and not self._expired(entry)
+            if entry is not None and fresh and self._serial(zone) == entry.snapshot.serial:
+                return entry.snapshot
+            return self.refresh(zone)
 
     def _serial(self, zone: DomainName) -> int:
         return soa_serial(self._transport, zone, self._key)

@@ -8,7 +8,9 @@ so an event costs one UPDATE and one query session, and the next full read one S
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import logging
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import dns.query
@@ -203,3 +205,46 @@ def test_a_large_write_queries_the_groups_that_went_unguarded(
     provider.requests.reset()
     assert RecordKey(DomainName.parse(f"m0.{zone.text}"), RecordType.A) in index(provider, zone)
     assert provider.requests.total("axfr") == 1
+
+
+def test_a_read_ahead_leaves_one_soa_query_for_the_first_read(
+    server: DnsServer, zone: DomainName, provider: Rfc2136Provider
+) -> None:
+    other_write(server, zone, (f"web.{zone.fqdn}", "A", "192.0.2.1"))
+    provider.requests.reset()
+    provider.prefetch()
+    assert counts(provider) == {"axfr": 1, "soa": 0, "query": 0, "update": 0}
+    held = index(provider, zone)
+    assert counts(provider) == {"axfr": 1, "soa": 1, "query": 0, "update": 0}
+    assert held[RecordKey(DomainName.parse(f"web.{zone.text}"), RecordType.A)] == rrset(
+        f"web.{zone.text}", "A", "192.0.2.1"
+    )
+
+
+def test_a_read_waits_for_the_read_ahead_in_flight(
+    zone: DomainName, provider: Rfc2136Provider
+) -> None:
+    provider.requests.reset()
+    ahead = threading.Thread(target=provider.prefetch)
+    ahead.start()
+    provider.records(zone)
+    ahead.join(timeout=60)
+    assert not ahead.is_alive()
+    # Whichever came first transferred the zone; the other asked for the SOA serial only.
+    assert provider.requests.total("axfr") == 1
+
+
+def test_a_read_ahead_that_fails_raises_nothing(
+    start_server: Callable[[str, Sequence[str]], DnsServer],
+    provider_for: Callable[..., Rfc2136Provider],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    gone = start_server("bind", ["gone.test"])
+    unreachable = provider_for(gone, DomainName.parse("gone.test"))
+    gone.stop()
+    try:
+        with caplog.at_level(logging.DEBUG, logger="dnssync_rfc2136.provider"):
+            unreachable.prefetch()
+        assert "reading gone.test. ahead failed" in caplog.text
+    finally:
+        unreachable.close()
