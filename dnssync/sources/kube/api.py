@@ -1,8 +1,9 @@
-"""A narrow, typed door to the Kubernetes API over the official client's connection pool.
+"""A narrow, typed door to the Kubernetes API over a urllib3 connection pool.
 
-Answers are decoded as plain JSON (``dict``), never as the client's models: the sources
-project them straight into their small form, which keeps both CPU and memory low. Every
-request carries a client-side (connect, read) timeout.
+Answers are decoded as plain JSON (``dict``), never as the official client's models: the
+sources project them straight into their small form, which keeps both CPU and memory low.
+Every request carries a client-side (connect, read) timeout. The pool is the one
+direct.py builds for the common credentials, or the official client's (client.py).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import json
 import socket
 import threading
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import urllib3
 
@@ -26,19 +27,42 @@ MAX_LINE_BYTES = 16 * 1024 * 1024
 Query = Sequence[tuple[str, str]]
 
 
+class HttpClient(Protocol):
+    """Sends one request with credentials; raises urllib3's and OSError's errors, or
+    KubeTransportError."""
+
+    host: str
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        query: Query,
+        headers: dict[str, str],
+        body: Any,
+        timeout: tuple[float, float],
+    ) -> urllib3.BaseHTTPResponse: ...
+
+    def close(self) -> None: ...
+
+
 class KubeApi:
     """JSON requests and watch streams. Thread-safe (urllib3's pool is)."""
 
     def __init__(
-        self, api_client: Any, *, connect_timeout: float = 10.0, request_timeout: float = 30.0
+        self,
+        client: HttpClient,
+        *,
+        connect_timeout: float = 10.0,
+        request_timeout: float = 30.0,
     ) -> None:
-        self._client = api_client
+        self._client = client
         self.connect_timeout = connect_timeout
         self.request_timeout = request_timeout
 
     @property
     def host(self) -> str:
-        return str(self._client.configuration.host)
+        return self._client.host
 
     def request(
         self,
@@ -59,7 +83,7 @@ class KubeApi:
         try:
             data = response.read()
         except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise KubeTransportError(f"{method} {path}: {_describe(exc)}") from None
+            raise KubeTransportError(f"{method} {path}: {describe(exc)}") from None
         finally:
             response.release_conn()
         if not 200 <= response.status <= 299:
@@ -103,31 +127,11 @@ class KubeApi:
         headers = {"Accept": JSON}
         if body is not None:
             headers["Content-Type"] = content_type
+        timeout = (self.connect_timeout, read_timeout)
         try:
-            method, url, headers, serialized, _ = self._client.param_serialize(
-                method=method,
-                resource_path=path,
-                query_params=list(query) or None,
-                header_params=headers,
-                body=body,
-                auth_settings=["BearerToken"],
-            )
-            rest_response = self._client.call_api(
-                method,
-                url,
-                header_params=headers,
-                body=serialized,
-                _request_timeout=(self.connect_timeout, read_timeout),
-            )
+            return self._client.send(method, path, query, headers, body, timeout)
         except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise KubeTransportError(f"{method} {path}: {_describe(exc)}") from None
-        except Exception as exc:  # the client's ApiException (TLS errors) and friends
-            if type(exc).__name__ == "ApiException":
-                reason = str(getattr(exc, "reason", exc)).replace("\n", ": ")
-                raise KubeTransportError(f"{method} {path}: {reason}") from None
-            raise
-        response: urllib3.BaseHTTPResponse = rest_response.response
-        return response
+            raise KubeTransportError(f"{method} {path}: {describe(exc)}") from None
 
 
 class WatchStream:
@@ -163,7 +167,7 @@ class WatchStream:
         except (urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
             if self._aborted:
                 return
-            raise KubeTransportError(f"watch {self._path}: {_describe(exc)}") from None
+            raise KubeTransportError(f"watch {self._path}: {describe(exc)}") from None
         finally:
             self.close()
         if buffer.strip() and not self._aborted:
@@ -223,7 +227,7 @@ def _api_error(status: int, reason: str | None, data: bytes) -> KubeApiError:
     return KubeApiError(status, reason or "Error", text)
 
 
-def _describe(exc: BaseException) -> str:
+def describe(exc: BaseException) -> str:
     if isinstance(exc, urllib3.exceptions.MaxRetryError) and exc.reason is not None:
         exc = exc.reason
     text = " ".join(str(exc).split())

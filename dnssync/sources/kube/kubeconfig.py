@@ -43,6 +43,7 @@ class Kubeconfig:
     config: dict[str, Any]
     context: str
     secrets: frozenset[str] = field(default_factory=frozenset)
+    shown: str = ""  # how messages name the configuration (the flag's value)
 
     @property
     def user(self) -> str | None:
@@ -130,7 +131,7 @@ def load(files: Iterable[str], context: str | None, shown: str) -> Kubeconfig:
         "contexts": [{"name": chosen, "context": dict(ctx.body)}],
         "users": [{"name": user.name, "user": user_body}] if user is not None else [],
     }
-    return Kubeconfig(config, chosen, secrets)
+    return Kubeconfig(config, chosen, secrets, shown)
 
 
 def _read(path: Path) -> dict[str, Any] | None:

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from dnssync.errors import ConfigError
 from dnssync.sources.kube import client as kube_client
+from dnssync.sources.kube import direct
 from dnssync.sources.kube.client import ClientSettings, connect, describe_config_source
+from dnssync.sources.kube.errors import KubeApiError
+from testinfra.k8s import KubeCluster
 
 KUBECONFIG = """\
 apiVersion: v1
@@ -71,20 +77,67 @@ def test_default_kubeconfig_from_environment(
     assert host(ClientSettings()) == "https://two.example:6443"
 
 
-def test_in_cluster_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    import kubernetes.config.incluster_config as incluster
+def in_pod(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, kube: KubeCluster, token: str) -> Path:
+    """The environment and files of a pod whose service account is ``token``."""
+    token_file = tmp_path / "token"
+    token_file.write_text(token + "\n")
+    monkeypatch.setattr(kube_client, "IN_CLUSTER_TOKEN", token_file)
+    monkeypatch.setattr(kube_client, "IN_CLUSTER_CA", kube.ca_path)
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "127.0.0.1")
+    monkeypatch.setenv("KUBERNETES_SERVICE_PORT", str(kube.apiserver_port))
+    return token_file
 
-    token = tmp_path / "token"
-    token.write_text("pod-token")
-    ca = tmp_path / "ca.crt"
-    ca.write_text("-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n")
-    monkeypatch.setattr(kube_client, "IN_CLUSTER_TOKEN", token)
-    monkeypatch.setattr(incluster, "SERVICE_TOKEN_FILENAME", str(token))
-    monkeypatch.setattr(incluster, "SERVICE_CERT_FILENAME", str(ca))
-    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "10.96.0.1")
-    monkeypatch.setenv("KUBERNETES_SERVICE_PORT", "443")
+
+def test_in_cluster_config_reads_the_rotating_token(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, kube_cluster: KubeCluster
+) -> None:
+    token_file = in_pod(monkeypatch, tmp_path, kube_cluster, kube_cluster.admin_token)
+    monkeypatch.setattr(direct, "TOKEN_FILE_REFRESH", 0.0)
     assert describe_config_source(ClientSettings()) == "in-cluster service account"
-    assert host(ClientSettings()) == "https://10.96.0.1:443"
+    api = connect(ClientSettings())
+    try:
+        assert api.host == f"https://127.0.0.1:{kube_cluster.apiserver_port}"
+        assert api.request("GET", "/api/v1/namespaces/default")["metadata"]["name"] == "default"
+        token_file.write_text("rotated-to-a-token-the-apiserver-does-not-know")
+        with pytest.raises(KubeApiError) as refused:
+            api.request("GET", "/api/v1/namespaces/default")
+        assert refused.value.status == 401
+    finally:
+        api.close()
+
+
+def test_in_cluster_without_a_token_or_ca_is_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, kube_cluster: KubeCluster
+) -> None:
+    token_file = in_pod(monkeypatch, tmp_path, kube_cluster, "t")
+    monkeypatch.setattr(kube_client, "IN_CLUSTER_CA", tmp_path / "no-ca.crt")
+    with pytest.raises(ConfigError, match=r"in-cluster service account: .*no-ca.crt"):
+        connect(ClientSettings())
+    monkeypatch.setattr(kube_client, "IN_CLUSTER_CA", token_file)  # not a certificate
+    with pytest.raises(ConfigError, match="certificate authority cannot be used"):
+        connect(ClientSettings())
+
+
+PROBE = """
+import json, sys
+from dnssync.sources.kube.client import ClientSettings, connect
+api = connect(ClientSettings(sys.argv[1]))
+answer = api.request("GET", "/api/v1/namespaces/default")
+print(json.dumps({"name": answer["metadata"]["name"], "kubernetes": "kubernetes" in sys.modules}))
+"""
+
+
+def test_a_token_kubeconfig_never_imports_the_official_client(
+    kube_cluster: KubeCluster, tmp_path: Path
+) -> None:
+    """The official client's import costs about half a second at every start; a token or
+    a certificate does not need it (docs/daemon.md, "Start-up")."""
+    path = tmp_path / "kubeconfig"
+    kube_cluster.write_kubeconfig(path)
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, str(path)], capture_output=True, text=True, timeout=60
+    )
+    assert json.loads(done.stdout) == {"name": "default", "kubernetes": False}, done.stderr
 
 
 def test_description_never_holds_credentials(config: Path) -> None:

@@ -111,9 +111,9 @@ def test_a_good_kubeconfig_with_every_kind_of_tls_data(tmp_path: Path, pki: Pki)
     api = connect(ClientSettings(str(path)))
     try:
         assert api.host == "https://one.example:6443"
-        configuration = api._client.configuration
-        assert configuration.ssl_ca_cert == str(tmp_path / "ca.crt")
-        assert configuration.cert_file == str(tmp_path / "keys" / "client.crt")
+        config = api._client._config  # type: ignore[attr-defined]
+        assert config.ca_pem == pki.cert
+        assert (config.cert_pem, config.key_pem) == (pki.cert, pki.key)
     finally:
         api.close()
     path = write(
