@@ -83,11 +83,8 @@ def owner_wire(zone: DomainName, name: DomainName) -> bytes:
     name of the zone section."""
     if name == zone:
         return _ZONE_POINTER
-    below = name.text[: -len(zone.text) - 1]
-    return (
-        b"".join(bytes((len(label),)) + label.encode("ascii") for label in below.split("."))
-        + _ZONE_POINTER
-    )
+    below = name.text[: -len(zone.text) - 1].encode("ascii")
+    return b"".join([bytes((len(label),)) + label for label in below.split(b".")]) + _ZONE_POINTER
 
 
 def rdata_wire(value: RData) -> bytes:

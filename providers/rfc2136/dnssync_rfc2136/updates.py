@@ -56,6 +56,8 @@ from .encoding import (
 )
 from .tsig import TsigKey
 
+_CNAME_CODE = TYPE_CODES[RecordType.CNAME]
+
 
 class PrereqKind(enum.Enum):
     ABSENT_RRSET = "absent-rrset"  # RFC 2136 2.4.3, RRset does not exist
@@ -137,31 +139,34 @@ def _build_change(
     operations: list[Operation],
     guards: list[Prereq],
 ) -> None:
-    owner = owner_wire(zone, change.name)
-    code = TYPE_CODES[change.rtype]
-    if change.action is Action.CREATE:
-        absent = record(owner, code, CLASS_NONE, 0)
-        prereqs.append(Prereq(PrereqKind.ABSENT_RRSET, change.name, change.rtype, (absent,)))
-        if change.rtype is RecordType.CNAME:
+    # A first converge builds tens of thousands of these: each property is read once.
+    new, old = change.new, change.old
+    rrset = new or old
+    assert rrset is not None
+    name, rtype = rrset.name, rrset.rtype
+    owner = owner_wire(zone, name)
+    code = TYPE_CODES[rtype]
+    if old is None:
+        prereqs.append(
+            Prereq(PrereqKind.ABSENT_RRSET, name, rtype, (record(owner, code, CLASS_NONE, 0),))
+        )
+        if rtype is RecordType.CNAME:
             empty = record(owner, ANY_TYPE, CLASS_NONE, 0)
-            guards.append(Prereq(PrereqKind.ABSENT_NAME, change.name, None, (empty,)))
+            guards.append(Prereq(PrereqKind.ABSENT_NAME, name, None, (empty,)))
         else:
-            no_cname = record(owner, TYPE_CODES[RecordType.CNAME], CLASS_NONE, 0)
-            guards.append(
-                Prereq(PrereqKind.ABSENT_RRSET, change.name, RecordType.CNAME, (no_cname,))
-            )
+            no_cname = record(owner, _CNAME_CODE, CLASS_NONE, 0)
+            guards.append(Prereq(PrereqKind.ABSENT_RRSET, name, RecordType.CNAME, (no_cname,)))
     else:
-        assert change.old is not None
-        old = tuple(wire_of(change.old))
+        quoted = tuple(wire_of(old))
         # Rdata with TTL 0 and the zone's class, as RFC 2136 section 2.4.2 requires.
-        exact = tuple(record(owner, code, CLASS_IN, 0, data) for data in old)
-        prereqs.append(Prereq(PrereqKind.EXACT_RRSET, change.name, change.rtype, exact))
-        gone = tuple(record(owner, code, CLASS_NONE, 0, data) for data in old)
-        operations.append(Operation(OpKind.DELETE_RECORDS, change.name, change.rtype, gone))
-    if change.new is not None:
-        ttl = change.new.ttl
-        added = tuple(record(owner, code, CLASS_IN, ttl, data) for data in model_wire(change.new))
-        operations.append(Operation(OpKind.ADD, change.name, change.rtype, added))
+        exact = tuple(record(owner, code, CLASS_IN, 0, data) for data in quoted)
+        prereqs.append(Prereq(PrereqKind.EXACT_RRSET, name, rtype, exact))
+        gone = tuple(record(owner, code, CLASS_NONE, 0, data) for data in quoted)
+        operations.append(Operation(OpKind.DELETE_RECORDS, name, rtype, gone))
+    if new is not None:
+        ttl = new.ttl
+        added = tuple(record(owner, code, CLASS_IN, ttl, rdata_wire(v)) for v in new.values)
+        operations.append(Operation(OpKind.ADD, name, rtype, added))
 
 
 def overhead(zone: DomainName, key: TsigKey | None) -> int:
@@ -224,11 +229,19 @@ class _Touched:
 
 
 def _check_writable(zone: DomainName, change: Change) -> None:
-    if change.zone != zone or not change.name.is_subdomain_of(zone):
+    rrset = change.new or change.old
+    assert rrset is not None
+    if change.zone != zone or not rrset.name.is_subdomain_of(zone):
         raise UnwritableGroup(f"{change.key} is not inside zone {zone.fqdn}")
-    for rrset in (change.new, change.old):
-        if rrset is not None and rrset.is_alias:
+    if rrset.rtype not in _ALIASABLE:
+        return
+    for each in (change.new, change.old):
+        if each is not None and each.is_alias:
             raise UnwritableGroup(
                 f"{change.key}: alias records cannot be written with RFC 2136 "
                 "(a standard DNS server has no alias type)"
             )
+
+
+# Only A and AAAA sets can hold alias values (model/records.py).
+_ALIASABLE = frozenset({RecordType.A, RecordType.AAAA})

@@ -20,6 +20,7 @@ NOT_NEEDED = (
     "google.cloud",
     "google.cloud.dns",
     "google.auth",
+    "kubernetes",
     "apscheduler",
     "prometheus_client",
     "dnssync.daemon.command",
