@@ -8,7 +8,7 @@ at all), so a packed message always fits; the sender still checks the rendered s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from dnssync.model.changes import Action, ChangeGroup
@@ -32,8 +32,16 @@ class Packing:
 
 def pack(entries: Sequence[GroupUpdate], budget: int) -> Packing:
     """Greedy packing of ``entries`` into batches of at most ``budget`` bytes each."""
-    batches: list[tuple[GroupUpdate, ...]] = []
     too_big: list[GroupUpdate] = []
+    batches = tuple(pack_stream(entries, budget, too_big))
+    return Packing(batches, tuple(too_big))
+
+
+def pack_stream(
+    entries: Iterable[GroupUpdate], budget: int, too_big: list[GroupUpdate]
+) -> Iterator[tuple[GroupUpdate, ...]]:
+    """:func:`pack` as entries come: each batch is yielded as soon as it is full, so it can
+    be sent while the next one is built. Entries over ``budget`` go to ``too_big``."""
     current: list[GroupUpdate] = []
     size = 0
     touched: set[Touch] = set()
@@ -42,11 +50,10 @@ def pack(entries: Sequence[GroupUpdate], budget: int) -> Packing:
             too_big.append(entry)
             continue
         if current and (size + entry.size > budget or touched & entry.touches):
-            batches.append(tuple(current))
+            yield tuple(current)
             current, size, touched = [], 0, set()
         current.append(entry)
         size += entry.size
         touched |= entry.touches
     if current:
-        batches.append(tuple(current))
-    return Packing(tuple(batches), tuple(too_big))
+        yield tuple(current)

@@ -25,7 +25,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import dns.rcode
@@ -38,7 +39,7 @@ from dnssync.model.records import CUT_TYPES, RecordKey, RRset
 from dnssync.providers.base import ApplyResult, GroupFailure
 
 from .axfr import ZoneSnapshot
-from .batching import deletes_first, pack
+from .batching import deletes_first, pack_stream
 from .errors import Kind, describe_rcode, kind_of
 from .reader import ZoneReader
 from .transport import Transport
@@ -101,26 +102,8 @@ class ZoneWriter:
     def apply(self, zone: DomainName, groups: Sequence[ChangeGroup]) -> ApplyResult:
         run = _Run(zone, len(groups))
         base = self._reader.cached(zone)
-        wire_of = _wire_lookup(base)
-        entries: list[GroupUpdate] = []
-        for group in deletes_first(groups):
-            try:
-                entries.append(build(zone, group, wire_of))
-            except UnwritableGroup as exc:
-                run.failed.append(GroupFailure(group, f"rfc2136: {exc}"))
-        packing = pack(entries, self._max_bytes - overhead(zone, self._key))
-        for entry in packing.too_big:
-            run.failed.append(
-                GroupFailure(
-                    entry.group,
-                    f"rfc2136: {_describe(entry.group)} needs about {entry.size} bytes, more "
-                    f"than fits in one UPDATE message ({self._max_bytes} bytes)",
-                )
-            )
         try:
-            for batch in packing.batches:
-                self._send(run, batch)
-            sent = sum(len(b) for b in packing.batches)
+            sent = self._send_all(run, self._entries(run, groups, _wire_lookup(base)))
             if sent and not run.applied and run.refused == sent:
                 raise ProviderError(self._refused_everything(zone))
         except ProviderError as exc:
@@ -147,6 +130,44 @@ class ZoneWriter:
                     "applied; the next run reads it again and checks)"
                 ) from exc
         return ApplyResult(tuple(e.group for e in run.applied), tuple(run.failed))
+
+    def _entries(
+        self, run: _Run, groups: Sequence[ChangeGroup], wire_of: WireOf
+    ) -> Iterator[GroupUpdate]:
+        for group in deletes_first(groups):
+            try:
+                yield build(run.zone, group, wire_of)
+            except UnwritableGroup as exc:
+                run.failed.append(GroupFailure(group, f"rfc2136: {exc}"))
+
+    def _send_all(self, run: _Run, entries: Iterator[GroupUpdate]) -> int:
+        """Pack and send, one message in flight while the next is built (the server works
+        while we encode: a first converge is bound by both); the groups sent."""
+        too_big: list[GroupUpdate] = []
+        budget = self._max_bytes - overhead(run.zone, self._key)
+        sent = 0
+        with ThreadPoolExecutor(1, thread_name_prefix="dnssync-rfc2136-send") as sender:
+            in_flight: Future[None] | None = None
+            try:
+                for batch in pack_stream(entries, budget, too_big):
+                    if in_flight is not None:
+                        in_flight.result()  # a ProviderError ends the run here
+                    in_flight = sender.submit(self._send, run, batch)
+                    sent += len(batch)
+                if in_flight is not None:
+                    in_flight.result()
+            finally:
+                if in_flight is not None:
+                    in_flight.cancel()
+        for entry in too_big:
+            run.failed.append(
+                GroupFailure(
+                    entry.group,
+                    f"rfc2136: {_describe(entry.group)} needs {entry.size} bytes, more than "
+                    f"fits in one UPDATE message ({self._max_bytes} bytes)",
+                )
+            )
+        return sent
 
     # -- sending with isolation
 

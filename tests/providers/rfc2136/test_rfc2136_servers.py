@@ -532,3 +532,22 @@ def test_host_may_be_ipv6_or_a_name(
     p = Rfc2136Provider.create(options)
     assert p.apply(bind_zone, [owned(bind_zone, "v6", "AAAA", "2001:db8::6")]).ok
     assert rrset(f"v6.{bind_zone.text}", "AAAA", "2001:db8::6") in p.records(bind_zone)
+
+
+def test_a_failure_while_the_next_message_is_built_stops_the_run(
+    server: DnsServer, zone: DomainName
+) -> None:
+    """Messages go one at a time while the next is built: the first refusal of the key
+    (a wrong secret) ends the run, and no later message is sent."""
+    options = server.provider_options(zone.text)
+    options["rfc2136_tsig_secret"] = wrong_secret()
+    intruder = Rfc2136Provider.create(options)
+    groups = [owned(zone, f"many-{i}", "A", "192.0.2.66") for i in range(2000)]
+    before = truth(server, zone)
+    try:
+        with pytest.raises(ProviderError, match="BADSIG"):
+            intruder.apply(zone, groups)
+        assert intruder.requests.total("update") == 1
+    finally:
+        intruder.close()
+    assert truth(server, zone) == before
