@@ -132,6 +132,13 @@ class KubeApi:
             return self._client.send(method, path, query, headers, body, timeout)
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise KubeTransportError(f"{method} {path}: {describe(exc)}") from None
+        except ValueError:
+            # http.client refuses a header it cannot send; its message quotes the header,
+            # which may be the credentials.
+            raise KubeTransportError(
+                f"{method} {path}: the request cannot be sent (a header, such as the "
+                "credentials, holds characters HTTP does not allow)"
+            ) from None
 
 
 class WatchStream:

@@ -18,6 +18,7 @@ import logging
 import os
 import socket
 import ssl
+import stat
 import tempfile
 import threading
 import time
@@ -97,8 +98,9 @@ def from_kubeconfig(config: Mapping[str, Any]) -> DirectConfig | None:
         ca_pem=_pem(cluster, "certificate-authority-data", "certificate-authority"),
         cert_pem=_pem(user, "client-certificate-data", "client-certificate"),
         key_pem=_pem(user, "client-key-data", "client-key"),
+        # Both set: the file wins, read again as it changes, as in client-go.
         token=str(token) if token else None,
-        token_file=Path(token_file) if token_file and not token else None,
+        token_file=Path(token_file) if token_file else None,
         verify=not cluster.get("insecure-skip-tls-verify"),
         server_name=cluster.get("tls-server-name") or None,
     )
@@ -114,8 +116,13 @@ def in_cluster(token_file: Path, ca_file: Path) -> DirectConfig:
             "in-cluster service account: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT "
             "must both be set"
         )
+    host = host.strip("[]")
     if ":" in host:  # an IPv6 address
         host = f"[{host}]"
+    if not port.isascii() or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(
+            f"in-cluster service account: KUBERNETES_SERVICE_PORT={port!r} is not a port number"
+        )
     try:
         ca = ca_file.read_bytes()
     except OSError as exc:
@@ -140,7 +147,7 @@ class DirectClient:
                 (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1),
             ],
         }
-        if config.server.startswith("https"):
+        if urllib.parse.urlsplit(config.server).scheme.lower() == "https":
             options["ssl_context"] = _ssl_context(config)
             if config.server_name:
                 options["server_hostname"] = config.server_name
@@ -179,7 +186,9 @@ class DirectClient:
 
 
 class _TokenSource:
-    """The bearer token: fixed, or read from its file again every minute."""
+    """The bearer token: fixed, or read from its file again every minute. A file that is
+    empty, unreadable or not a regular file (a rotation in progress) keeps the last token;
+    at start it is an error, never an anonymous request."""
 
     def __init__(self, config: DirectConfig) -> None:
         self._token = config.token
@@ -187,23 +196,38 @@ class _TokenSource:
         self._read_at = float("-inf")
         self._lock = threading.Lock()
         if self._file is not None:
-            self.current()  # a missing file is an error now, not at the first request
+            problem = self._read()
+            if problem is not None and self._token is None:
+                raise ConfigError(f"token file {self._file}: {problem}")
 
     def current(self) -> str | None:
-        if self._file is None:
-            return self._token
-        with self._lock:
-            now = time.monotonic()
-            if now - self._read_at >= TOKEN_FILE_REFRESH:
-                try:
-                    self._token = self._file.read_text().strip()
-                except OSError as exc:
-                    if self._token is None:
-                        raise ConfigError(f"token file {self._file}: {exc.strerror}") from None
-                    # A rotation in progress: keep the last token, try again next time.
-                else:
-                    self._read_at = now
-            return self._token
+        if self._file is not None and time.monotonic() - self._read_at >= TOKEN_FILE_REFRESH:
+            with self._lock:
+                problem = self._read()
+            if problem is not None:
+                log.warning(
+                    "token file %s: %s; the last token is used until it can be read",
+                    self._file,
+                    problem,
+                )
+        return self._token
+
+    def _read(self) -> str | None:
+        """Read the file; what is wrong with it, or None."""
+        assert self._file is not None
+        self._read_at = time.monotonic()
+        try:
+            if not stat.S_ISREG(os.stat(self._file).st_mode):
+                return "is not a regular file"
+            text = self._file.read_text(errors="replace").strip()
+        except OSError as exc:
+            return exc.strerror or type(exc).__name__
+        if not text:
+            return "is empty"
+        if any(ord(c) < 0x20 or ord(c) == 0x7F for c in text):
+            return "holds a control character"  # never shown: it is the token
+        self._token = text
+        return None
 
 
 def _ssl_context(config: DirectConfig) -> ssl.SSLContext:

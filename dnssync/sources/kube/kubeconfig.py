@@ -185,7 +185,17 @@ def _check_cluster(cluster: _Entry) -> dict[str, Any]:
         raise _error(
             cluster.origin, f"{cluster.where}.insecure-skip-tls-verify", "is not a boolean"
         )
-    if server.startswith("https"):
+    scheme = urllib.parse.urlsplit(server).scheme.lower()
+    # Stored with a lower-case scheme: every later "is this TLS?" check reads the same.
+    body["server"] = scheme + server[len(scheme) :]
+    has_ca = body.get("certificate-authority-data") or body.get("certificate-authority")
+    if skip and has_ca:
+        raise _error(
+            cluster.origin,
+            f"{cluster.where}.insecure-skip-tls-verify",
+            "cannot be set together with a certificate authority (as kubectl refuses it)",
+        )
+    if scheme == "https":
         pem = _pem(cluster, "certificate-authority-data", "certificate-authority")
         if pem is not None:
             _check_ca(cluster, pem)
@@ -322,7 +332,14 @@ def _string(entry: _Entry, key: str, *, required: bool = False) -> str | None:
         return None
     if not isinstance(value, str):
         raise _error(entry.origin, f"{entry.where}.{key}", f"expected a string, got {_kind(value)}")
+    if _CONTROL.search(value):
+        # A line break in a token would break the HTTP header (and the error would quote
+        # it); a NUL in a name breaks TLS. The value is never shown.
+        raise _error(entry.origin, f"{entry.where}.{key}", "holds a control character")
     return value
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _secrets(user: _Entry | None, cluster: _Entry) -> frozenset[str]:

@@ -14,10 +14,11 @@
    one connection queries the SOA and the RRsets those groups created or updated (all of
    them for a small write such as the daemon's event-driven reconciles); a group that did
    not fully take effect is reported as a conflict and the parts of it that did are
-   undone. When the serial moved by exactly our UPDATEs, the cached zone is advanced with
-   what we wrote, so the next read stays one SOA query: no zone transfer after a write,
-   however large. Writes of zone cuts (NS; never planned, only written by tests and tools)
-   are checked by a transfer, as a query for them gets a referral. Deletes are exact and
+   undone. After a small write, when the serial moved by exactly our UPDATEs, the cached
+   zone is advanced with what we wrote, so the next read stays one SOA query; after a
+   large one the next read transfers the zone: no transfer in the write itself. Writes
+   of zone cuts (NS; never planned, only written by tests and tools) are checked by a
+   transfer, as a query for them gets a referral. Deletes are exact and
    never ignored, and a query cannot tell a wildcard's answer from a real RRset, so they
    are not queried.
 """
@@ -250,7 +251,10 @@ class ZoneWriter:
         elif len(keys) <= max(QUERY_CHECK_LIMIT, size // 4):
             self._query_back(run, base, run.applied)
         elif len(run.unguarded) <= QUERY_CHECK_LIMIT:
-            self._query_back(run, base, run.unguarded)
+            # Not advanced: a server that folds UPDATEs arriving together into one serial
+            # (Knot) can hide another writer's change in a long write; the next read
+            # transfers the zone (docs/providers/rfc2136.md).
+            self._query_back(run, None, run.unguarded)
         else:
             self._read_back(run)
 
@@ -258,7 +262,8 @@ class ZoneWriter:
         self, run: _Run, base: ZoneSnapshot | None, suspects: Sequence[GroupUpdate]
     ) -> None:
         """Query what ``suspects`` created or updated (and the SOA); every other applied
-        group was written exactly as sent, as its prerequisites held."""
+        group was written exactly as sent, as its prerequisites held. With ``base``, the
+        cached zone is advanced when the serial moved by exactly our UPDATEs."""
         asked = {c.key for e in suspects for c in e.group if c.action is not Action.DELETE}
         found = self._reader.lookup(run.zone, sorted(asked))
         held = found.index()
