@@ -41,6 +41,11 @@ DEFAULT_OWNER_ID = "default"
 _FORBIDDEN = ',="\\'
 _CARRIABLE = frozenset(chr(c) for c in range(0x21, 0x7F)) - frozenset(_FORBIDDEN)
 # A replacement is one label; short, so that "<type>-" and an affix still fit in 63 octets.
+# Content exactly as written: every check of read_ownership passes for it (see there).
+_VALUE = r"[!#-+\--<>-~]+"  # printable ASCII without space, '"', ',' and '='
+_EXACT = re.compile(
+    rf"heritage={HERITAGE},{OWNER_KEY}=({_VALUE})(?:,{RESOURCE_KEY}=({_VALUE}))?", re.ASCII
+)
 _REPLACEMENT = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,38}[a-z0-9_])?")
 
 
@@ -239,6 +244,11 @@ def read_ownership(text: str) -> Ownership | Untrusted | None:
     a token that is not ``key=value``, stray quotes or control characters, no owner; or it
     looks like ExternalDNS's encrypted form, which dnssync does not read.
     """
+    # What ExternalDNS (and dnssync) writes, by far the most common content: one match
+    # instead of reading token by token; anything else takes the careful path below.
+    exact = _EXACT.fullmatch(text)
+    if exact is not None:
+        return Ownership(exact[1], exact[2])
     body = text
     # Presentation quotes kept in the data (some APIs hand them back): one pair only.
     if len(body) >= 2 and body[0] == '"' and body[-1] == '"':
