@@ -204,12 +204,14 @@ class OwnershipChanges:
         """Create or rewrite our ownership TXT; a TXT there that is not ours is never
         touched."""
         content = self.zone.registry.content(resource)
-        wanted = RRset.of(txt_name, RecordType.TXT, OWNERSHIP_TTL, [content])
-        have = self.zone.rrsets.get(wanted.key)
+        have = self.zone.rrsets.get(RecordKey(txt_name, RecordType.TXT))
         if have is None:
+            wanted = RRset.of(txt_name, RecordType.TXT, OWNERSHIP_TTL, [content])
             return [Change(Action.CREATE, self.zone.zone, wanted, None, resource)]
         if not self.zone.is_our_txt(txt_name):
             return []
+        if have.values == (content,):
+            return []  # the common case: just our value, as written
         # Values beside our ownership value (unusual) are kept as they are.
         others = self.zone.without_ours(have)
         if set(have.values) == {content, *others}:
