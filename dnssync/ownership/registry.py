@@ -68,15 +68,17 @@ class ZoneOwnership:
         occluded: Iterable[RecordKey] = (),
     ) -> Self:
         state = cls(zone, registry, occluded=set(occluded))
+        # Every record of the zone passes here: the loop is kept lean.
+        rrsets, types_at = state.rrsets, state.types_at
         for rrset in served:
-            state._add(rrset)
+            key = rrset.key
+            rrsets[key] = rrset
+            types_at[key.name].add(key.rtype)
+            if key.rtype is RecordType.TXT:
+                state._add_txt(rrset)
         return state
 
-    def _add(self, rrset: RRset) -> None:
-        self.rrsets[rrset.key] = rrset
-        self.types_at[rrset.name].add(rrset.rtype)
-        if rrset.rtype is not RecordType.TXT:
-            return
+    def _add_txt(self, rrset: RRset) -> None:
         claims: list[Ownership] = []
         for value in rrset.values:
             found = read_ownership(value.joined) if isinstance(value, Text) else None

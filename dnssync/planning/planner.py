@@ -36,6 +36,8 @@ class DomainFilter:
     exclude: tuple[DomainName, ...] = ()
 
     def matches(self, name: DomainName) -> bool:
+        if not self.exclude and not self.include:
+            return True  # no filter (the common case): asked for every record
         if any(name.is_subdomain_of(d) for d in self.exclude):
             return False
         return not self.include or any(name.is_subdomain_of(d) for d in self.include)
