@@ -118,7 +118,7 @@ class OwnershipChanges:
 
     def _staying_beside(self, key: RecordKey) -> set[RecordKey]:
         """The other records at key's name that stay (not deleted, not ownership TXTs)."""
-        others = (RecordKey(key.name, t) for t in self.zone.types_at.get(key.name, set()))
+        others = (RecordKey(key.name, t) for t in self.zone.types_at.get(key.name, ()))
         return {
             k
             for k in others
@@ -297,7 +297,7 @@ class OwnershipChanges:
             return False
         if any(_wildcard_beside(zone, k) for k in keys):
             return False  # maybe a wildcard's TXT under another --txt-wildcard-replacement
-        here = zone.types_at.get(txt_name, set())
+        here = zone.types_at.get(txt_name, ())
         # It may be the pre-v0.12 TXT of the record at its own name.
         return not any(t in MANAGED_TYPES and t is not RecordType.AAAA for t in here)
 

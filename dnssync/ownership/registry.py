@@ -15,7 +15,6 @@ The write side, the TXT changes that travel with planned record changes, is
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Self
@@ -54,7 +53,8 @@ class ZoneOwnership:
     ownership_txts: dict[DomainName, tuple[Ownership, RRset]] = field(default_factory=dict)
     # TXT RRsets with a value that claims the ExternalDNS heritage but cannot be trusted.
     untrusted_txts: dict[DomainName, Untrusted] = field(default_factory=dict)
-    types_at: dict[DomainName, set[RecordType]] = field(default_factory=lambda: defaultdict(set))
+    # A tuple, not a set: most names hold one type, and a zone has hundreds of thousands.
+    types_at: dict[DomainName, tuple[RecordType, ...]] = field(default_factory=dict)
     # Records that exist but are not served by the zone (occluded): never read for
     # ownership, but a TXT that owns one of them is not an orphan.
     occluded: set[RecordKey] = field(default_factory=set)
@@ -72,8 +72,9 @@ class ZoneOwnership:
         rrsets, types_at = state.rrsets, state.types_at
         for rrset in served:
             key = rrset.key
+            if key not in rrsets:
+                types_at[key.name] = (*types_at.get(key.name, ()), key.rtype)
             rrsets[key] = rrset
-            types_at[key.name].add(key.rtype)
             if key.rtype is RecordType.TXT:
                 state._add_txt(rrset)
         return state
