@@ -174,6 +174,8 @@ class OwnershipChanges:
         return None
 
     def _cname_stays_at(self, name: DomainName) -> bool:
+        if RecordType.CNAME not in self.zone.types_at.get(name, ()):
+            return False  # asked for every record: answered without building a key
         cname = RecordKey(name, RecordType.CNAME)
         return cname in self.zone.rrsets and cname not in self.deleted
 

@@ -104,9 +104,9 @@ class ZoneOwnership:
             txt_name = self.registry.txt_name(key.name, key.rtype, self.zone)
         except OwnershipError:
             txt_name = None
-        if txt_name is not None and txt_name in self.ownership_txts:
-            found, txt = self.ownership_txts[txt_name]
-            return ExistingOwnership(found, txt, legacy=False)
+        typed = self.ownership_txts.get(txt_name) if txt_name is not None else None
+        if typed is not None:
+            return ExistingOwnership(typed[0], typed[1], legacy=False)
         # Pre-v0.12 ExternalDNS: a TXT at the record's own name (never for AAAA, as there),
         # unless that TXT is the typed ownership TXT of a record in the zone.
         if key.rtype is not RecordType.AAAA and self.is_legacy_txt(key.name):

@@ -47,14 +47,16 @@ class ZoneState(ZoneOwnership):
     def read(cls, zone: DomainName, registry: TxtRegistry, rrsets: Iterable[RRset]) -> Self:
         listed = tuple(rrsets)
         cuts = ZoneCuts(zone, listed)
-        served: list[RRset] = []
+        served: Iterable[RRset] = listed  # a zone without cuts serves every record
         occluded: list[RecordKey] = []
-        for rrset in listed:
-            if cuts and cuts.occluding(rrset.name) is not None:
-                # Not served by this zone, so not ours to touch (module docstring).
-                occluded.append(rrset.key)
-            else:
-                served.append(rrset)
+        if cuts:
+            served = []
+            for rrset in listed:
+                if cuts.occluding(rrset.name) is not None:
+                    # Not served by this zone, so not ours to touch (module docstring).
+                    occluded.append(rrset.key)
+                else:
+                    served.append(rrset)
         state = cls.of(zone, registry, served, occluded)
         state.cuts = cuts
         return state
