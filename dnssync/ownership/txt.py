@@ -21,7 +21,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from dnssync.errors import ConfigError, InvalidNameError, OwnershipError
@@ -46,6 +46,8 @@ _VALUE = r"[!#-+\--<>-~]+"  # printable ASCII without space, '"', ',' and '='
 _EXACT = re.compile(
     rf"heritage={HERITAGE},{OWNER_KEY}=({_VALUE})(?:,{RESOURCE_KEY}=({_VALUE}))?", re.ASCII
 )
+# How many TXT names a registry remembers (then it starts again).
+_NAMES_KEPT = 262144
 _REPLACEMENT = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,38}[a-z0-9_])?")
 
 
@@ -77,6 +79,11 @@ class TxtRegistry:
     suffix: str = ""
     # Written instead of a wildcard's "*" in its TXT name (docs/ownership.md, "Wildcards").
     wildcard_replacement: str = ""
+    # TXT names already worked out, by (name, type, zone) text: every plan asks several
+    # times per record and every reconcile again; str keys hash in C. Not part of the value.
+    _names: dict[tuple[str, RecordType, str], DomainName] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     def __post_init__(self) -> None:
         problem = value_problem(self.owner_id)
@@ -112,7 +119,14 @@ class TxtRegistry:
 
     def txt_name(self, name: DomainName, rtype: RecordType, zone: DomainName) -> DomainName:
         """The ownership TXT name of a record; refused (OwnershipError) if unusable."""
-        return _cached_txt_name(self, name, rtype, zone)
+        memo = (name.text, rtype, zone.text)
+        found = self._names.get(memo)
+        if found is None:
+            found = self._txt_name(name, rtype, zone)  # a refusal is not remembered
+            if len(self._names) >= _NAMES_KEPT:
+                self._names.clear()
+            self._names[memo] = found
+        return found
 
     def _txt_name(self, name: DomainName, rtype: RecordType, zone: DomainName) -> DomainName:
         prefix, suffix = self._affixes(rtype)
@@ -186,14 +200,6 @@ def _strip_affixes(text: str, prefix: str, suffix: str) -> str | None:
     if not label.endswith(suffix) or len(label) == len(suffix):
         return None
     return label[: -len(suffix)] + (sep + tail if sep else "")
-
-
-@lru_cache(maxsize=262144)
-def _cached_txt_name(
-    registry: TxtRegistry, name: DomainName, rtype: RecordType, zone: DomainName
-) -> DomainName:
-    # Every reconcile asks again for the same names; the registry is immutable.
-    return registry._txt_name(name, rtype, zone)
 
 
 @lru_cache(maxsize=65536)
