@@ -2,8 +2,10 @@
 
 Mixed Services: IPv4, AWS-style hostnames, TCP/UDP protocol splits with SRV, dual-stack,
 and mixed-protocol Services. For each size, in a fresh process (so peak RSS is its own):
-reading the manifests, computing desired records, planning against an empty zone and
-against a fully populated one (the plan applied to the in-memory provider first).
+reading the manifests, computing the desired state (the rules, once), planning it against
+an empty zone and against a fully populated one (the plan applied to the in-memory
+provider first). ``compute_plan`` is the rules plus ``check_plan``; the plans here are
+``check_plan`` on the one desired state, as the daemon's full resync plans its own.
 
     python -m bench.plan                 # 1k, 10k, 50k
     python -m bench.plan --sizes 1000    # JSON to a temp file (path printed)
@@ -100,32 +102,36 @@ def write_manifests(directory: Path, count: int, per_file: int = 1000) -> None:
 
 def measure(directory: Path) -> dict[str, Any]:
     """Runs inside the child process."""
-    from dnssync.engine import EngineSettings, compute_plan
+    from dnssync.engine import EngineSettings, ProviderReader, check_plan
+    from dnssync.gcpause import gc_paused
     from dnssync.model.names import DomainName
     from dnssync.providers.inmemory import InMemoryProvider
-    from dnssync.rules.desired import RuleSettings, desired_records
+    from dnssync.rules.state import DesiredState
     from dnssync.sources.manifests import read_manifests
 
+    settings = EngineSettings()
     c0 = time.process_time()
     t0 = time.perf_counter()
     snapshot = read_manifests(directory)
     t1 = time.perf_counter()
-    desired = desired_records(snapshot.objects, RuleSettings())
+    with gc_paused():  # as compute_plan builds it
+        desired = DesiredState.build(snapshot.objects, settings.rules)
     t2 = time.perf_counter()
     provider = InMemoryProvider([DomainName.parse(ZONE)])
-    settings = EngineSettings()
-    empty = compute_plan(snapshot, provider, settings)
+    empty = check_plan(desired, ProviderReader(provider), settings, snapshot.status)
     t3 = time.perf_counter()
     provider.apply(DomainName.parse(ZONE), empty.plan.zones[0].groups)
     t4 = time.perf_counter()
-    full = compute_plan(snapshot, provider, settings)
+    changes_empty_zone = len(empty.plan.changes)
+    del empty  # applied: not part of what the next plan holds
+    full = check_plan(desired, ProviderReader(provider), settings, snapshot.status)
     t5 = time.perf_counter()
     c5 = time.process_time()
     assert not full.plan.has_changes, "the populated zone must plan empty"
     return {
         "objects": len(snapshot.objects),
-        "desired_rrsets": len(desired.records),
-        "changes_empty_zone": len(empty.plan.changes),
+        "desired_rrsets": desired.record_count,
+        "changes_empty_zone": changes_empty_zone,
         "read_manifests_s": round(t1 - t0, 4),
         "rules_s": round(t2 - t1, 4),
         "plan_empty_zone_s": round(t3 - t2, 4),

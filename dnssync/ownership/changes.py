@@ -118,7 +118,7 @@ class OwnershipChanges:
 
     def _staying_beside(self, key: RecordKey) -> set[RecordKey]:
         """The other records at key's name that stay (not deleted, not ownership TXTs)."""
-        others = (RecordKey(key.name, t) for t in self.zone.types_at.get(key.name, set()))
+        others = (RecordKey(key.name, t) for t in self.zone.types_at.get(key.name, ()))
         return {
             k
             for k in others
@@ -174,6 +174,8 @@ class OwnershipChanges:
         return None
 
     def _cname_stays_at(self, name: DomainName) -> bool:
+        if RecordType.CNAME not in self.zone.types_at.get(name, ()):
+            return False  # asked for every record: answered without building a key
         cname = RecordKey(name, RecordType.CNAME)
         return cname in self.zone.rrsets and cname not in self.deleted
 
@@ -204,12 +206,14 @@ class OwnershipChanges:
         """Create or rewrite our ownership TXT; a TXT there that is not ours is never
         touched."""
         content = self.zone.registry.content(resource)
-        wanted = RRset.of(txt_name, RecordType.TXT, OWNERSHIP_TTL, [content])
-        have = self.zone.rrsets.get(wanted.key)
+        have = self.zone.rrsets.get(RecordKey(txt_name, RecordType.TXT))
         if have is None:
+            wanted = RRset.of(txt_name, RecordType.TXT, OWNERSHIP_TTL, [content])
             return [Change(Action.CREATE, self.zone.zone, wanted, None, resource)]
         if not self.zone.is_our_txt(txt_name):
             return []
+        if have.values == (content,):
+            return []  # the common case: just our value, as written
         # Values beside our ownership value (unusual) are kept as they are.
         others = self.zone.without_ours(have)
         if set(have.values) == {content, *others}:
@@ -295,7 +299,7 @@ class OwnershipChanges:
             return False
         if any(_wildcard_beside(zone, k) for k in keys):
             return False  # maybe a wildcard's TXT under another --txt-wildcard-replacement
-        here = zone.types_at.get(txt_name, set())
+        here = zone.types_at.get(txt_name, ())
         # It may be the pre-v0.12 TXT of the record at its own name.
         return not any(t in MANAGED_TYPES and t is not RecordType.AAAA for t in here)
 

@@ -15,7 +15,6 @@ The write side, the TXT changes that travel with planned record changes, is
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Self
@@ -54,7 +53,8 @@ class ZoneOwnership:
     ownership_txts: dict[DomainName, tuple[Ownership, RRset]] = field(default_factory=dict)
     # TXT RRsets with a value that claims the ExternalDNS heritage but cannot be trusted.
     untrusted_txts: dict[DomainName, Untrusted] = field(default_factory=dict)
-    types_at: dict[DomainName, set[RecordType]] = field(default_factory=lambda: defaultdict(set))
+    # A tuple, not a set: most names hold one type, and a zone has hundreds of thousands.
+    types_at: dict[DomainName, tuple[RecordType, ...]] = field(default_factory=dict)
     # Records that exist but are not served by the zone (occluded): never read for
     # ownership, but a TXT that owns one of them is not an orphan.
     occluded: set[RecordKey] = field(default_factory=set)
@@ -68,15 +68,18 @@ class ZoneOwnership:
         occluded: Iterable[RecordKey] = (),
     ) -> Self:
         state = cls(zone, registry, occluded=set(occluded))
+        # Every record of the zone passes here: the loop is kept lean.
+        rrsets, types_at = state.rrsets, state.types_at
         for rrset in served:
-            state._add(rrset)
+            key = rrset.key
+            if key not in rrsets:
+                types_at[key.name] = (*types_at.get(key.name, ()), key.rtype)
+            rrsets[key] = rrset
+            if key.rtype is RecordType.TXT:
+                state._add_txt(rrset)
         return state
 
-    def _add(self, rrset: RRset) -> None:
-        self.rrsets[rrset.key] = rrset
-        self.types_at[rrset.name].add(rrset.rtype)
-        if rrset.rtype is not RecordType.TXT:
-            return
+    def _add_txt(self, rrset: RRset) -> None:
         claims: list[Ownership] = []
         for value in rrset.values:
             found = read_ownership(value.joined) if isinstance(value, Text) else None
@@ -101,9 +104,9 @@ class ZoneOwnership:
             txt_name = self.registry.txt_name(key.name, key.rtype, self.zone)
         except OwnershipError:
             txt_name = None
-        if txt_name is not None and txt_name in self.ownership_txts:
-            found, txt = self.ownership_txts[txt_name]
-            return ExistingOwnership(found, txt, legacy=False)
+        typed = self.ownership_txts.get(txt_name) if txt_name is not None else None
+        if typed is not None:
+            return ExistingOwnership(typed[0], typed[1], legacy=False)
         # Pre-v0.12 ExternalDNS: a TXT at the record's own name (never for AAAA, as there),
         # unless that TXT is the typed ownership TXT of a record in the zone.
         if key.rtype is not RecordType.AAAA and self.is_legacy_txt(key.name):

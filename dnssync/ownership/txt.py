@@ -21,7 +21,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from dnssync.errors import ConfigError, InvalidNameError, OwnershipError
@@ -41,6 +41,13 @@ DEFAULT_OWNER_ID = "default"
 _FORBIDDEN = ',="\\'
 _CARRIABLE = frozenset(chr(c) for c in range(0x21, 0x7F)) - frozenset(_FORBIDDEN)
 # A replacement is one label; short, so that "<type>-" and an affix still fit in 63 octets.
+# Content exactly as written: every check of read_ownership passes for it (see there).
+_VALUE = r"[!#-+\--<>-~]+"  # printable ASCII without space, '"', ',' and '='
+_EXACT = re.compile(
+    rf"heritage={HERITAGE},{OWNER_KEY}=({_VALUE})(?:,{RESOURCE_KEY}=({_VALUE}))?", re.ASCII
+)
+# How many TXT names a registry remembers (then it starts again).
+_NAMES_KEPT = 262144
 _REPLACEMENT = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,38}[a-z0-9_])?")
 
 
@@ -72,6 +79,11 @@ class TxtRegistry:
     suffix: str = ""
     # Written instead of a wildcard's "*" in its TXT name (docs/ownership.md, "Wildcards").
     wildcard_replacement: str = ""
+    # TXT names already worked out, by (name, type, zone) text: every plan asks several
+    # times per record and every reconcile again; str keys hash in C. Not part of the value.
+    _names: dict[tuple[str, RecordType, str], DomainName] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     def __post_init__(self) -> None:
         problem = value_problem(self.owner_id)
@@ -107,7 +119,14 @@ class TxtRegistry:
 
     def txt_name(self, name: DomainName, rtype: RecordType, zone: DomainName) -> DomainName:
         """The ownership TXT name of a record; refused (OwnershipError) if unusable."""
-        return _cached_txt_name(self, name, rtype, zone)
+        memo = (name.text, rtype, zone.text)
+        found = self._names.get(memo)
+        if found is None:
+            found = self._txt_name(name, rtype, zone)  # a refusal is not remembered
+            if len(self._names) >= _NAMES_KEPT:
+                self._names.clear()
+            self._names[memo] = found
+        return found
 
     def _txt_name(self, name: DomainName, rtype: RecordType, zone: DomainName) -> DomainName:
         prefix, suffix = self._affixes(rtype)
@@ -183,14 +202,6 @@ def _strip_affixes(text: str, prefix: str, suffix: str) -> str | None:
     return label[: -len(suffix)] + (sep + tail if sep else "")
 
 
-@lru_cache(maxsize=262144)
-def _cached_txt_name(
-    registry: TxtRegistry, name: DomainName, rtype: RecordType, zone: DomainName
-) -> DomainName:
-    # Every reconcile asks again for the same names; the registry is immutable.
-    return registry._txt_name(name, rtype, zone)
-
-
 @lru_cache(maxsize=65536)
 def _content(owner_id: str, resource: str) -> Text:
     problem = resource_problem(resource)
@@ -239,6 +250,11 @@ def read_ownership(text: str) -> Ownership | Untrusted | None:
     a token that is not ``key=value``, stray quotes or control characters, no owner; or it
     looks like ExternalDNS's encrypted form, which dnssync does not read.
     """
+    # What ExternalDNS (and dnssync) writes, by far the most common content: one match
+    # instead of reading token by token; anything else takes the careful path below.
+    exact = _EXACT.fullmatch(text)
+    if exact is not None:
+        return Ownership(exact[1], exact[2])
     body = text
     # Presentation quotes kept in the data (some APIs hand them back): one pair only.
     if len(body) >= 2 and body[0] == '"' and body[-1] == '"':

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from dnssync.model.changes import Action, ChangeGroup, Plan, ZonePlan
 from dnssync.model.diagnostics import Diagnostic, Severity, for_object
 from dnssync.model.names import DomainName, find_zone
-from dnssync.model.records import Alias, CanonicalName, RecordKey, RecordType, RRset
+from dnssync.model.records import KEY_ORDER, Alias, CanonicalName, RecordKey, RecordType, RRset
 from dnssync.ownership.txt import TxtRegistry
 from dnssync.planning.zone_planner import plan_zone
 from dnssync.rules.merge import DesiredRecord, MergeResult
@@ -36,6 +36,8 @@ class DomainFilter:
     exclude: tuple[DomainName, ...] = ()
 
     def matches(self, name: DomainName) -> bool:
+        if not self.exclude and not self.include:
+            return True  # no filter (the common case): asked for every record
         if any(name.is_subdomain_of(d) for d in self.exclude):
             return False
         return not self.include or any(name.is_subdomain_of(d) for d in self.include)
@@ -76,7 +78,8 @@ def place_in_zones(
     placed: dict[DomainName, dict[RecordKey, DesiredRecord]] = defaultdict(dict)
     problems: list[Diagnostic] = []
     zone_tuple = tuple(zones)
-    for key, record in sorted(desired.records.items(), key=lambda item: item[0].order):
+    for key in sorted(desired.records, key=KEY_ORDER):
+        record = desired.records[key]
         if not settings.domain_filter.matches(key.name):
             continue
         zone = find_zone(key.name, zone_tuple)

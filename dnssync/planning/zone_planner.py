@@ -22,7 +22,7 @@ from dnssync.errors import OwnershipError
 from dnssync.model.changes import Action, Change, ChangeGroup, ZonePlan
 from dnssync.model.diagnostics import Diagnostic, for_object
 from dnssync.model.names import DomainName
-from dnssync.model.records import MANAGED_TYPES, RecordKey, RRset
+from dnssync.model.records import KEY_ORDER, MANAGED_TYPES, RecordKey, RRset
 from dnssync.ownership.changes import OwnershipChanges
 from dnssync.ownership.registry import Owners, ZoneOwnership
 from dnssync.ownership.txt import TxtRegistry
@@ -47,14 +47,16 @@ class ZoneState(ZoneOwnership):
     def read(cls, zone: DomainName, registry: TxtRegistry, rrsets: Iterable[RRset]) -> Self:
         listed = tuple(rrsets)
         cuts = ZoneCuts(zone, listed)
-        served: list[RRset] = []
+        served: Iterable[RRset] = listed  # a zone without cuts serves every record
         occluded: list[RecordKey] = []
-        for rrset in listed:
-            if cuts and cuts.occluding(rrset.name) is not None:
-                # Not served by this zone, so not ours to touch (module docstring).
-                occluded.append(rrset.key)
-            else:
-                served.append(rrset)
+        if cuts:
+            served = []
+            for rrset in listed:
+                if cuts.occluding(rrset.name) is not None:
+                    # Not served by this zone, so not ours to touch (module docstring).
+                    occluded.append(rrset.key)
+                else:
+                    served.append(rrset)
         state = cls.of(zone, registry, served, occluded)
         state.cuts = cuts
         return state
@@ -100,7 +102,7 @@ def plan_zone(
     owners = state.owners(manages)
     deleted = _deletions(owners, desired, allow_deletes, keep_resources)
     diff = _ZoneDiff(state, owners, OwnershipChanges(state, owners.ours, deleted, desired))
-    for key in sorted(desired.keys() | owners.ours.keys(), key=lambda k: k.order):
+    for key in sorted(desired.keys() | owners.ours.keys(), key=KEY_ORDER):
         want = desired.get(key)
         if want is not None:
             diff.write(key, want)
@@ -141,17 +143,18 @@ class _ZoneDiff:
 
     def write(self, key: RecordKey, want: DesiredRecord) -> None:
         """A record the plan wants: create it, update it, or refuse it."""
-        txt_name = self._writable(key, want)
+        resource = str(want.owner)  # what the ownership TXT records
+        txt_name = self._writable(key, want, resource)
         if txt_name is None:
             return
         self.txts.claim(txt_name)
         have = self.state.rrsets.get(key)
         if have is None:
-            self._create(key, want, txt_name)
+            self._create(key, want, txt_name, resource)
         elif key not in self.owners.ours:
             self._refuse(want, self._not_ours(key, have, want), "NotOwned")
         else:
-            self._update(key, want, have, txt_name)
+            self._update(key, want, have, txt_name, resource)
 
     def delete(self, key: RecordKey) -> None:
         """One of our records nothing wants any more, with its ownership TXT."""
@@ -161,13 +164,13 @@ class _ZoneDiff:
         group.extend(self.txts.for_delete(key))
         self.groups.append(ChangeGroup(tuple(group)))
 
-    def _writable(self, key: RecordKey, want: DesiredRecord) -> DomainName | None:
+    def _writable(self, key: RecordKey, want: DesiredRecord, resource: str) -> DomainName | None:
         """The ownership TXT name of a record dnssync may write at key, or None (refused)."""
         if key.rtype not in MANAGED_TYPES:
             self._refuse(want, f"{key}: dnssync never writes {key.rtype.value} records", "NotOwned")
             return None
         try:
-            txt_name = self.txts.txt_name(key, str(want.owner))
+            txt_name = self.txts.txt_name(key, resource)
         except OwnershipError as exc:
             self._refuse(want, str(exc), "OwnershipNameInvalid")
             return None
@@ -181,20 +184,20 @@ class _ZoneDiff:
             return None
         return txt_name
 
-    def _create(self, key: RecordKey, want: DesiredRecord, txt_name: DomainName) -> None:
+    def _create(
+        self, key: RecordKey, want: DesiredRecord, txt_name: DomainName, resource: str
+    ) -> None:
         problem = self.txts.create_blocker(key, txt_name)
         if problem:
             self._refuse(want, problem, "NotOwned")
             return
-        resource = str(want.owner)
         group = [Change(Action.CREATE, self.state.zone, want.rrset, None, resource)]
         group.extend(self.txts.for_create(key, txt_name, resource))
         self.groups.append(ChangeGroup(tuple(group)))
 
     def _update(
-        self, key: RecordKey, want: DesiredRecord, have: RRset, txt_name: DomainName
+        self, key: RecordKey, want: DesiredRecord, have: RRset, txt_name: DomainName, resource: str
     ) -> None:
-        resource = str(want.owner)
         group = []
         if not have.same_data(want.rrset):
             group.append(Change(Action.UPDATE, self.state.zone, want.rrset, have, resource))

@@ -3,14 +3,33 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, TypeVar
 
 from dnssync.model.names import DomainName
 from dnssync.model.records import Service
 from dnssync.model.refs import ObjectRef
 from dnssync.sources.objects import Protocol
 
+IPT = TypeVar("IPT", ipaddress.IPv4Address, ipaddress.IPv6Address)
 PortSet = frozenset[tuple[int, Protocol]]
+
+
+@lru_cache(maxsize=4096)
+def port_set(ports: frozenset[tuple[int, Protocol]]) -> PortSet:
+    """One shared set per distinct port set: thousands of objects repeat a few, and each
+    of their claims holds one (memory)."""
+    return ports
+
+
+NO_IPS: frozenset[Any] = frozenset()
+
+
+def ips(found: Iterable[IPT]) -> frozenset[IPT]:
+    """A set of addresses; the empty one shared (most objects have no IPv6, or no IPv4)."""
+    return frozenset(found) or NO_IPS
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,6 +45,8 @@ class DesiredRecord:
     @property
     def owner(self) -> ObjectRef:
         """The resource recorded in the ownership TXT: stable, the smallest contributor."""
+        if len(self.contributors) == 1:
+            return self.contributors[0].ref  # the common case, asked for every record
         return min(c.ref for c in self.contributors)
 
 

@@ -12,6 +12,7 @@ from dnssync.model.names import DomainName
 from dnssync.model.records import Service
 from dnssync.model.refs import ObjectRef
 from dnssync.rules.claims import AddressClaim, PortSet, SrvClaim
+from dnssync.rules.claims import ips as ip_set
 from dnssync.sources.addresses import parse_hostname_target
 from dnssync.sources.annotations import ObjectSettings, annotation_field, lookup
 from dnssync.sources.objects import Address, Port
@@ -79,8 +80,8 @@ def choose_addresses(
                 for_object(ref, status_field, f"invalid hostname address: {exc}")
             )
     return ChosenAddresses(
-        frozenset(ip for ip in ips if isinstance(ip, ipaddress.IPv4Address)),
-        frozenset(ip for ip in ips if isinstance(ip, ipaddress.IPv6Address)),
+        ip_set(ip for ip in ips if isinstance(ip, ipaddress.IPv4Address)),
+        ip_set(ip for ip in ips if isinstance(ip, ipaddress.IPv6Address)),
         target,
     )
 

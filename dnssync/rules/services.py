@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dnssync.model.names import DomainName
+from dnssync.rules.claims import port_set
 from dnssync.rules.per_object import (
     Claims,
     address_claims,
@@ -28,7 +29,7 @@ def service_claims(service: ServiceObject, settings: ObjectSettings, default_ttl
     found = lookup(annotations, "hostname")
     name_field = annotation_field(found[0]) if found else ""
     names: list[tuple[DomainName, str]] = [(n, name_field) for n in settings.hostnames]
-    ports = frozenset((p.port, p.protocol) for p in service.ports)
+    ports = port_set(frozenset((p.port, p.protocol) for p in service.ports))
     claims.addresses.extend(address_claims(service.ref, names, chosen, ports, ttl))
     first = srv_target_name(settings.hostnames)
     srv_claims(service.ref, settings, annotations, service.ports, chosen, first, ttl, claims)

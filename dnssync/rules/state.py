@@ -20,7 +20,7 @@ from typing import TypeVar
 
 from dnssync.model.diagnostics import Diagnostic
 from dnssync.model.names import DomainName
-from dnssync.model.records import RecordKey
+from dnssync.model.records import KEY_ORDER, RecordKey
 from dnssync.rules.claims import AddressClaim, SrvClaim
 from dnssync.rules.dependencies import DependencyIndex
 from dnssync.rules.evaluate import (
@@ -243,7 +243,7 @@ class DesiredState:
 
     def result(self) -> MergeResult:
         """Everything, as one value (ordered, so equal states give equal results)."""
-        records = {k: self._records[k] for k in sorted(self._records, key=_order)}
+        records = {k: self._records[k] for k in sorted(self._records, key=KEY_ORDER)}
         return MergeResult(records, list(self.diagnostics()), set(self._refused), set(self._keep))
 
     # ------------------------------------------------------------------ internals
@@ -394,10 +394,6 @@ def _toggle(names: set[DomainName], name: DomainName, member: bool) -> bool:
 
 def _text(name: DomainName) -> str:
     return name.text
-
-
-def _order(key: RecordKey) -> tuple[str, str]:
-    return key.order
 
 
 def _discard(index: dict[DomainName, dict[ObjectKey, V]], name: DomainName, key: ObjectKey) -> None:

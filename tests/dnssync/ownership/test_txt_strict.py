@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import gzip
 import os
+import re
 import string
 
 import pytest
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 
 from dnssync.errors import ConfigError, OwnershipError
 from dnssync.model.records import Text
+from dnssync.ownership import txt
 from dnssync.ownership.txt import (
     Ownership,
     TxtRegistry,
@@ -203,3 +205,33 @@ def test_a_padded_key_or_value_is_never_ours(
 def test_reading_never_raises(text: str) -> None:
     found = read_ownership(text)
     assert found is None or isinstance(found, (Ownership, Untrusted))
+
+
+# Values near the exact form, with the characters the fast path must not take.
+_near_values = st.text(
+    alphabet=st.sampled_from([*"ab/-\\", " ", "\t", '"', ",", "=", "\u00e9", "\x00", "\u2028"]),
+    min_size=0,
+    max_size=6,
+)
+
+
+@given(_near_values, _near_values, st.booleans())
+def test_the_exact_form_fast_path_reads_as_the_careful_path(
+    owner: str, resource: str, with_resource: bool
+) -> None:
+    """read_ownership matches what ExternalDNS writes in one regex; the result must be what
+    reading it token by token gives, for anything that looks like it."""
+    text = f"heritage=external-dns,external-dns/owner={owner}"
+    if with_resource:
+        text += f",external-dns/resource={resource}"
+    careful = _without_fast_path(text)
+    assert read_ownership.__wrapped__(text) == careful
+
+
+def _without_fast_path(text: str) -> Ownership | Untrusted | None:
+    saved = txt._EXACT
+    txt._EXACT = re.compile(r"(?!)")
+    try:
+        return txt.read_ownership.__wrapped__(text)
+    finally:
+        txt._EXACT = saved
