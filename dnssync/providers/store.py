@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dnssync.errors import ProviderConflictError
 from dnssync.model.changes import Action, Change, ChangeGroup
 from dnssync.model.names import DomainName
-from dnssync.model.records import RecordKey, RecordType, RRset
+from dnssync.model.records import KEY_ORDER, RecordKey, RecordType, RRset
 from dnssync.providers.base import ApplyResult, GroupFailure
 
 
@@ -23,7 +23,7 @@ class RRsetStore:
             self._put(rrset)
 
     def rrsets(self) -> tuple[RRset, ...]:
-        return tuple(self._sets[k] for k in sorted(self._sets, key=lambda k: k.order))
+        return tuple(self._sets[k] for k in sorted(self._sets, key=KEY_ORDER))
 
     def get(self, key: RecordKey) -> RRset | None:
         return self._sets.get(key)

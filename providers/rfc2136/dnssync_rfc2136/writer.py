@@ -65,9 +65,6 @@ log = logging.getLogger(__name__)
 # those than this).
 QUERY_CHECK_LIMIT = 256
 
-# Refusals of single groups in a row, with nothing accepted yet, after which the refusal is
-# taken to be about us (key, policy) rather than about one group.
-REFUSALS_BEFORE_GIVING_UP = 3
 
 
 @dataclass
@@ -79,7 +76,6 @@ class _Run:
     unguarded: list[GroupUpdate] = field(default_factory=list)
     failed: list[GroupFailure] = field(default_factory=list)
     accepted: int = 0  # UPDATE messages answered NOERROR (each moves the serial by one)
-    refused_in_a_row: int = 0
     refused: int = 0
     messages: int = 0
 
@@ -153,6 +149,7 @@ class ZoneWriter:
                 for batch in pack_stream(entries, budget, too_big):
                     if in_flight is not None:
                         in_flight.result()  # a ProviderError ends the run here
+                        self._give_up_if_refused(run, sent)
                     in_flight = sender.submit(self._send, run, batch)
                     sent += len(batch)
                 if in_flight is not None:
@@ -197,7 +194,6 @@ class ZoneWriter:
             run.accepted += 1
             run.applied.extend(batch)
             run.unguarded.extend(unguarded(batch))
-            run.refused_in_a_row = 0
             return
         if kind is Kind.FATAL:
             raise ProviderError(
@@ -226,9 +222,14 @@ class ZoneWriter:
         )
         if rcode == dns.rcode.REFUSED:
             run.refused += 1
-            run.refused_in_a_row += 1
-            if not run.applied and run.refused_in_a_row >= REFUSALS_BEFORE_GIVING_UP:
-                raise ProviderError(self._refused_everything(run.zone))
+
+    def _give_up_if_refused(self, run: _Run, sent: int) -> None:
+        """After a whole message's groups were each refused with nothing applied, the
+        refusal is about us (key, policy), not about some groups: stop. A few groups the
+        server refuses (its check-names, a policy on some names) never stop the others,
+        wherever they sort (docs/providers/rfc2136.md)."""
+        if sent and not run.applied and run.refused >= sent:
+            raise ProviderError(self._refused_everything(run.zone))
 
     def _refused_everything(self, zone: DomainName) -> str:
         message = (

@@ -23,8 +23,10 @@ import dns.tsig
 import dns.update
 import dns.zone
 import pytest
-from dnssync_rfc2136.options import parse_options
+from dnssync_rfc2136.batching import pack
+from dnssync_rfc2136.options import MAX_MESSAGE_BYTES, parse_options
 from dnssync_rfc2136.provider import Rfc2136Provider
+from dnssync_rfc2136.updates import build, overhead
 
 from dnssync.errors import ProviderError
 from dnssync.model.changes import ChangeGroup
@@ -551,3 +553,48 @@ def test_a_failure_while_the_next_message_is_built_stops_the_run(
     finally:
         intruder.close()
     assert truth(server, zone) == before
+
+
+def test_groups_the_server_refuses_never_stop_the_others(
+    bind_server: BindServer, bind_zones: Callable[[], DomainName], provider_for: ProviderFor
+) -> None:
+    """BIND's check-names refuses an A record at a name with '_'. Such groups sort first,
+    before any good one is applied; they are reported, and every other group is written
+    (found by a hostile run: three of them once made the writer give up on the zone)."""
+    zone = bind_zones()
+    provider = provider_for(bind_server, zone)
+    try:
+        provider.records(zone)
+        bad = [owned(zone, f"_bad{i}", "A", "192.0.2.1") for i in range(5)]
+        good = [owned(zone, f"good{i}", "A", "192.0.2.2") for i in range(10)]
+        result = provider.apply(zone, [*bad, *good])
+        assert {f.group for f in result.failed} == set(bad)
+        assert all("REFUSED" in f.message for f in result.failed)
+        assert set(result.applied) == set(good)
+    finally:
+        provider.close()
+    held = truth(bind_server, zone)
+    assert sum(1 for key in held if key.startswith("good")) == 10
+
+
+def test_a_key_refused_everywhere_stops_after_one_message_of_groups(
+    bind_server: BindServer, bind_zones: Callable[[], DomainName], provider_for: ProviderFor
+) -> None:
+    """Every group of the first message refused, nothing applied: the refusal is about us
+    (here: an unsigned UPDATE), and the later messages are never sent."""
+    zone = bind_zones()
+    options = bind_server.provider_options(zone.text)
+    del options["rfc2136_tsig_keyname"], options["rfc2136_tsig_secret"]
+    options["rfc2136_insecure"] = True
+    unsigned = Rfc2136Provider.create(options)
+    groups = [owned(zone, f"u{i:04d}", "A", "192.0.2.3") for i in range(1500)]
+    entries = [build(zone, g) for g in groups]
+    batches = pack(entries, MAX_MESSAGE_BYTES - overhead(zone, None)).batches
+    assert len(batches) > 1
+    try:
+        with pytest.raises(ProviderError, match="refused every update"):
+            unsigned.apply(zone, groups)
+        # The first message, then its halves down to single groups: 2n - 1 messages.
+        assert unsigned.requests.total("update") == 2 * len(batches[0]) - 1
+    finally:
+        unsigned.close()
