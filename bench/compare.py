@@ -38,6 +38,7 @@ tools/k8s/build.sh and tools/external-dns/build.sh (built on first use) and BIND
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -470,9 +471,12 @@ class DnssyncTool:
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             if self.profiled:
-                # Ctrl-C for the session: dnssync stops, and py-spy writes its profile
-                # (SIGTERM would kill py-spy before it writes).
-                os.killpg(self.proc.pid, signal.SIGINT)
+                # dnssync (py-spy's child, which py-spy does not stop) gets SIGTERM; py-spy
+                # then writes its profile and exits (SIGTERM would kill py-spy before it
+                # writes, and leave dnssync running).
+                for child in _children(self.proc.pid):
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(child, signal.SIGTERM)
             else:
                 self.proc.terminate()
             try:
@@ -505,6 +509,16 @@ class DnssyncTool:
 
     def log_tail(self) -> str:
         return log_tail(self.log_path)
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (Linux /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+    return found
 
 
 def _free_port() -> int:

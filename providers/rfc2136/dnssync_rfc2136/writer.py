@@ -14,9 +14,10 @@
    one connection queries the SOA and the RRsets those groups created or updated (all of
    them for a small write such as the daemon's event-driven reconciles); a group that did
    not fully take effect is reported as a conflict and the parts of it that did are
-   undone. After a small write, when the serial moved by exactly our UPDATEs, the cached
-   zone is advanced with what we wrote, so the next read stays one SOA query; after a
-   large one the next read transfers the zone: no transfer in the write itself. Writes
+   undone. When the serial moved by exactly our UPDATEs, the cached zone is advanced
+   with what we wrote, so the next read stays one SOA query: no zone transfer after a
+   write, however large (Knot can fold another writer's UPDATE into one of ours; see
+   docs/providers/rfc2136.md for what that costs and what bounds it). Writes
    of zone cuts (NS; never planned, only written by tests and tools) are checked by a
    transfer, as a query for them gets a referral. Deletes are exact and
    never ignored, and a query cannot tell a wildcard's answer from a real RRset, so they
@@ -252,10 +253,7 @@ class ZoneWriter:
         elif len(keys) <= max(QUERY_CHECK_LIMIT, size // 4):
             self._query_back(run, base, run.applied)
         elif len(run.unguarded) <= QUERY_CHECK_LIMIT:
-            # Not advanced: a server that folds UPDATEs arriving together into one serial
-            # (Knot) can hide another writer's change in a long write; the next read
-            # transfers the zone (docs/providers/rfc2136.md).
-            self._query_back(run, None, run.unguarded)
+            self._query_back(run, base, run.unguarded)
         else:
             self._read_back(run)
 
