@@ -59,7 +59,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from dnssync.sources.kube.client import ClientSettings, connect
     from dnssync.sources.kube.source import ClusterSource
 
-    imported_rss = rss_mb()  # dnssync loaded; the kubernetes client is loaded by connect()
+    # dnssync loaded; connect() loads the official client only for exec plugins and such
+    imported_rss = rss_mb()
     api = connect(ClientSettings(args.kubeconfig, args.context))
     source = ClusterSource(
         api, object_filter=ObjectFilter(namespaces=tuple(args.namespace)), owns_api=True

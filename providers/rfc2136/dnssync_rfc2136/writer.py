@@ -67,7 +67,6 @@ log = logging.getLogger(__name__)
 QUERY_CHECK_LIMIT = 256
 
 
-
 @dataclass
 class _Run:
     zone: DomainName
