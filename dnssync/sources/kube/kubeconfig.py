@@ -217,8 +217,11 @@ def _check_server(cluster: _Entry, server: str) -> None:
             "holds a user name or password (user:password@host); put credentials in the "
             "users entry instead",
         )
-    if url.scheme not in ("https", "http") or not url.hostname:
+    if url.scheme.lower() not in ("https", "http") or not url.hostname:
         raise _error(cluster.origin, where, "is not an http(s)://host[:port] URL")
+    if url.query or url.fragment or server.endswith(("?", "#")):
+        # Every request path is appended to the server: a query or fragment would swallow it.
+        raise _error(cluster.origin, where, "holds a query (?...) or fragment (#...)")
 
 
 def _check_user(user: _Entry) -> dict[str, Any]:

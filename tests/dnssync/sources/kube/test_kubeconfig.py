@@ -197,6 +197,23 @@ def field_case(pki: Pki, name: str) -> tuple[str, str]:
             kubeconfig(pki, cluster="server: ftp://one.example"),
             "clusters[name=one].cluster.server: is not an http(s)://host[:port] URL",
         ),
+        "server-query": (
+            kubeconfig(pki, cluster="server: https://one.example:6443/?x=1"),
+            "clusters[name=one].cluster.server: holds a query (?...) or fragment (#...)",
+        ),
+        "server-fragment": (
+            kubeconfig(pki, cluster="server: https://one.example:6443#top"),
+            "clusters[name=one].cluster.server: holds a query (?...) or fragment (#...)",
+        ),
+        "skip-verify-with-ca": (
+            kubeconfig(pki, cluster=f"{server}\ninsecure-skip-tls-verify: true\n{ca}"),
+            "clusters[name=one].cluster.insecure-skip-tls-verify: cannot be set together "
+            "with a certificate authority (as kubectl refuses it)",
+        ),
+        "token-with-a-line-break": (
+            kubeconfig(pki, user=f'token: "{TOKEN}\\nX-Other: 1"'),
+            "users[name=u].user.token: holds a control character",
+        ),
         "skip-verify-not-bool": (
             kubeconfig(pki, cluster=f"{server}\ninsecure-skip-tls-verify: 'maybe'"),
             "clusters[name=one].cluster.insecure-skip-tls-verify: is not a boolean",
@@ -268,6 +285,10 @@ FIELD_CASES = [
     "server-token-userinfo",
     "server-bad-port",
     "server-not-http",
+    "server-query",
+    "server-fragment",
+    "skip-verify-with-ca",
+    "token-with-a-line-break",
     "skip-verify-not-bool",
     "ca-bad-base64",
     "ca-not-pem",
