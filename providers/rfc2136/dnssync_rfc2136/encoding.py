@@ -42,6 +42,7 @@ from dnssync.model.records import (
     Service,
     Text,
 )
+from dnssync.providers.dnswire import rdatatype
 
 from .tsig import TsigKey
 
@@ -53,15 +54,8 @@ _UPDATE_FLAGS = dns.opcode.UPDATE << 11  # opcode 5, everything else zero
 _ZONE_POINTER = b"\xc0\x0c"  # the zone name, right after the 12-byte header
 _TSIG_FUDGE = 300
 
-TYPE_CODES: dict[RecordType, int] = {
-    RecordType.A: 1,
-    RecordType.NS: 2,
-    RecordType.CNAME: 5,
-    RecordType.TXT: 16,
-    RecordType.AAAA: 28,
-    RecordType.SRV: 33,
-    RecordType.DNAME: 39,
-}
+# The numbers dnswire already maps each model type to (one table for the whole project).
+TYPE_CODES: dict[RecordType, int] = {rtype: int(rdatatype(rtype)) for rtype in RecordType}
 ANY_TYPE = 255
 CLASS_IN = 1
 CLASS_NONE = 254
